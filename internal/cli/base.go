@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cbsdgo/cbsd/internal/base"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+)
+
+func mkbaseCmd() *Command {
+	return &Command{
+		Name: "mkbase", Desc: "Build a base (busybox, or a Debian release by debootstrap)",
+		Args: []string{"ver"}, Opt: []string{"arch", "force", "inter"},
+		Usage: `  cbsd mkbase ver=busybox     # tiny base from busybox-static, in seconds
+  cbsd mkbase ver=bookworm    # Debian minbase via debootstrap (about a minute)
+The base goes to W/basejail/base_<arch>_<arch>_<ver>; force=1 rebuilds it.`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			if !c.L.Exists() {
+				return fmt.Errorf("no workdir at %s: run cbsd initenv first: %w", c.Workdir, errdefs.ErrNotFound)
+			}
+			b := &base.Builder{L: c.L, Run: c.Run, Out: func(f string, x ...any) { fmt.Fprintf(c.Stdout, f, x...) }}
+			ver := a.KV["ver"]
+			if ver == "native" {
+				ver = base.NativeVer()
+			}
+			_, err := b.Build(ctx, ver, a.Value("arch", "native"), a.KV["force"] == "1")
+			return err
+		},
+	}
+}
+
+func basesCmd() *Command {
+	return &Command{
+		Name: "bases", Desc: "List installed bases", Opt: []string{"header", "display"},
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			bs, err := base.List(c.L)
+			if err != nil {
+				return err
+			}
+			if a.Flags["json"] {
+				return writeJSON(c.Stdout, bs)
+			}
+			var rows [][]string
+			for _, b := range bs {
+				rows = append(rows, []string{b.Name, b.Arch, b.Ver, b.Path})
+			}
+			table(c.Stdout, []string{"NAME", "ARCH", "VER", "PATH"}, rows, a.Value("header", "1") != "0")
+			return nil
+		},
+	}
+}

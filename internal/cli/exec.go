@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/runtime"
+)
+
+var jexecOpts = map[string]bool{"jname": true, "user": true, "dir": true, "cmd": true, "quiet": true, "inter": true, "workdir": true}
+
+func jexecCmd() *Command {
+	return &Command{
+		Name: "jexec", Desc: "Run a command inside a running jail",
+		Args: []string{"jname"}, Opt: []string{"user", "dir", "cmd"},
+		Usage: `  cbsd jexec jname=web1 cat /etc/os-release
+  cbsd jexec jname=web1 sh -c 'echo a > /root/f'
+  cbsd jexec jname=web1 user=nobody dir=/tmp id
+  cbsd jexec jname=web1 cmd="ls -l / | wc -l"     # run a string with /bin/sh -c
+The words after the options are the command's argv, passed unchanged; with
+no command, /bin/sh reads the script from standard input. The exit code is
+the command's.`,
+		Run: runJexec,
+	}
+}
+
+// splitExec separates jexec's own leading k=v options from the command.
+func splitExec(words []string) (*Args, []string) {
+	i := 0
+	for ; i < len(words); i++ {
+		eq := strings.IndexByte(words[i], '=')
+		if eq <= 0 || !jexecOpts[words[i][:eq]] {
+			break
+		}
+	}
+	return Parse(words[:i]), words[i:]
+}
+
+func runJexec(ctx context.Context, c *Ctx, all *Args) error {
+	a, argv := splitExec(all.Words)
+	name := a.KV["jname"]
+	if name == "" {
+		name = all.KV["jname"] // from H_CBSD_jname
+	}
+	if cmd, ok := a.KV["cmd"]; ok {
+		argv = []string{"/bin/sh", "-c", cmd}
+	}
+	if len(argv) == 0 {
+		argv = []string{"/bin/sh"}
+	}
+	s, err := c.Service(ctx)
+	if err != nil {
+		return err
+	}
+	code, err := s.Exec(ctx, name, runtime.Process{Argv: argv, User: a.KV["user"], Dir: a.KV["dir"],
+		Stdin: c.Stdin, Stdout: fileOf(c.Stdout, os.Stdout), Stderr: fileOf(c.Stderr, os.Stderr)})
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return &errdefs.ExitCode{Code: code}
+	}
+	return nil
+}
+
+func fileOf(w any, def *os.File) *os.File {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return def
+}
+
+func jloginCmd() *Command {
+	return &Command{
+		Name: "jlogin", Desc: "Open an interactive shell in a running jail",
+		Args: []string{"jname"}, Opt: []string{"user", "inter"}, PosName: true,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			name := a.KV["jname"]
+			if name == "" && len(a.Pos) > 0 {
+				name = a.Pos[0]
+			}
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			shell := []string{"/bin/sh", "-l"}
+			if e, err := s.Get(ctx, name); err == nil {
+				root := s.BaseDir(e)
+				if e.Bool("baserw") {
+					root = e.Get("data")
+				}
+				if _, err := os.Stat(filepath.Join(root, "bin/bash")); err == nil {
+					shell = []string{"/bin/bash", "-l"}
+				}
+			}
+			tty := true
+			if fi, err := c.Stdin.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+				tty = false // not a terminal: a plain shell on the pipe
+			}
+			code, err := s.Exec(ctx, name, runtime.Process{Argv: shell, User: a.KV["user"], TTY: tty, Dir: "/root",
+				Stdin: c.Stdin, Stdout: fileOf(c.Stdout, os.Stdout), Stderr: fileOf(c.Stderr, os.Stderr)})
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return &errdefs.ExitCode{Code: code}
+			}
+			return nil
+		},
+	}
+}

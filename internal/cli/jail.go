@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/service"
+)
+
+func jcreateCmd() *Command {
+	opt := append([]string{"jname", "jconf"}, env.JARG...)
+	opt = append(opt, env.CreateKnobs...)
+	return &Command{
+		Name: "jcreate", Desc: "Create a jail from arguments or a jconf file",
+		Opt: opt,
+		Usage: `  cbsd jcreate jname=web1 ver=busybox baserw=0 ip4_addr=DHCP vnet=1
+  cbsd jcreate jconf=/path/web1.jconf
+Values come from W/etc/defaults/jail-linux-default.conf (W/etc overrides it),
+then the jconf file, then the command line. A missing base is reported with
+the command that builds it.`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			if _, ok := a.KV["jname"]; !ok && a.KV["jconf"] == "" {
+				if len(a.Pos) == 1 {
+					a.KV["jname"] = a.Pos[0]
+				} else {
+					fmt.Fprintf(c.Stdout, "Please set jcreate: jname\n")
+					return &errdefs.ExitCode{Code: 1}
+				}
+			}
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = s.Create(ctx, service.CreateRequest{Args: a.KV, Jconf: a.KV["jconf"]})
+			if err != nil {
+				return err
+			}
+			if a.KV["runasap"] == "1" {
+				_, err = s.Start(ctx, a.KV["jname"])
+			}
+			return err
+		},
+	}
+}
+
+// targets returns the jail names a command applies to: jname= (mask
+// allowed) and positional words.
+func targets(ctx context.Context, c *Ctx, a *Args) ([]string, error) {
+	var words []string
+	if v, ok := a.KV["jname"]; ok && v != "" {
+		words = append(words, v)
+	}
+	words = append(words, a.Pos...)
+	if len(words) == 0 {
+		return nil, fmt.Errorf("Please set %s: jname", c.Cmd.Name)
+	}
+	s, err := c.Service(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Names(ctx, "jail", words)
+}
+
+// forEach runs fn for every target with bounded parallelism (the node's
+// parallel setting) and prints one result line per jail when there are
+// several. The exit code is 1 when any item failed.
+func forEach(ctx context.Context, c *Ctx, a *Args, fn func(ctx context.Context, s *service.Service, name string) (string, error)) error {
+	names, err := targets(ctx, c, a)
+	if err != nil {
+		return err
+	}
+	s, _ := c.Service(ctx)
+	if len(names) == 1 {
+		msg, err := fn(ctx, s, names[0])
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			fmt.Fprintln(c.Stdout, msg)
+		}
+		return nil
+	}
+	par := 5
+	fmt.Sscan(s.NodeSetting("parallel", "5"), &par)
+	if par <= 0 {
+		par = 1
+	}
+	type res struct {
+		msg string
+		err error
+	}
+	out := make([]res, len(names))
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, n string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			msg, err := fn(ctx, s, n)
+			out[i] = res{msg, err}
+		}(i, n)
+	}
+	wg.Wait()
+	failed := 0
+	for i, n := range names {
+		if out[i].err != nil {
+			failed++
+			fmt.Fprintf(c.Stdout, "%s: %s: %s\n", c.Cmd.Name, n, message(out[i].err))
+		} else if out[i].msg != "" {
+			fmt.Fprintln(c.Stdout, out[i].msg)
+		}
+	}
+	if failed > 0 {
+		return &errdefs.ExitCode{Code: 1}
+	}
+	return nil
+}
+
+func jstartCmd() *Command {
+	return &Command{
+		Name: "jstart", Desc: "Start jails", Args: []string{"jname"}, Opt: []string{"inter", "quiet", "delay"},
+		PosName: true,
+		Usage:   `  cbsd jstart web1 | cbsd jstart jname=web1 | cbsd jstart jname='web*' | cbsd jstart a b`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			return forEach(ctx, c, a, func(ctx context.Context, s *service.Service, n string) (string, error) {
+				st, err := s.Start(ctx, n)
+				if err != nil {
+					return "", err
+				}
+				return service.Describe("jstart", n, st.Pid) + " started", nil
+			})
+		},
+	}
+}
+
+func jstopCmd() *Command {
+	return &Command{
+		Name: "jstop", Desc: "Stop jails", Args: []string{"jname"}, Opt: []string{"inter", "fast"},
+		PosName: true,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			return forEach(ctx, c, a, func(ctx context.Context, s *service.Service, n string) (string, error) {
+				if err := s.Stop(ctx, n); err != nil {
+					return "", err
+				}
+				return "jstop: " + n + " stopped", nil
+			})
+		},
+	}
+}
+
+func jrestartCmd() *Command {
+	return &Command{
+		Name: "jrestart", Desc: "Restart jails (stop if running, then start)", Args: []string{"jname"},
+		Opt: []string{"inter"}, PosName: true,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			return forEach(ctx, c, a, func(ctx context.Context, s *service.Service, n string) (string, error) {
+				if err := s.Stop(ctx, n); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+					return "", err
+				}
+				st, err := s.Start(ctx, n)
+				if err != nil {
+					return "", err
+				}
+				return service.Describe("jrestart", n, st.Pid) + " restarted", nil
+			})
+		},
+	}
+}
+
+func jremoveCmd() *Command {
+	return &Command{
+		Name: "jremove", Desc: "Destroy jails: stop, remove data, system dir and inventory row (alias jdestroy)",
+		Args: []string{"jname"}, Opt: []string{"inter"}, PosName: true,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			return forEach(ctx, c, a, func(ctx context.Context, s *service.Service, n string) (string, error) {
+				return "", s.Remove(ctx, n)
+			})
+		},
+	}
+}

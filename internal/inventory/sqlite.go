@@ -1,0 +1,426 @@
+package inventory
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+)
+
+// SQLite is the Store on CBSD's inventory database.
+type SQLite struct {
+	db   *sql.DB
+	cols []string // columns present in the jails table
+}
+
+var _ Store = (*SQLite)(nil)
+
+// LocalColumns are the columns of CBSD's "local" table (node settings).
+var LocalColumns = []env.Column{
+	col("nodename", "text", "null"), col("hostname", "text", "null"), col("nodeip", "text", "null"),
+	col("nodedescr", "text", "null"), col("jnameserver", "text", "null"),
+	col("nodeippool", "text", "null"), col("natip", "text", "null"), col("nat_enable", "text", "null"),
+	col("fbsdrepo", "boolean", "1"), col("mdtmp", "integer", "0"), col("repo", "text", "null"),
+	col("workdir", "text", "null"), col("ipfw_enable", "boolean", "0"), col("fs", "text", "null"),
+	col("zfsfeat", "boolean", "0"), col("jail_interface", "text", "null"),
+	col("ncpu", "integer", "0"), col("physmem", "integer", "0"), col("memtype", "text", "null"),
+	col("disks", "text", "null"), col("cpumodel", "text", "null"), col("cpufreq", "integer", "0"),
+	col("kernhz", "integer", "0"), col("sched", "text", "null"), col("eventtimer", "text", "null"),
+	col("nics", "text", "null"), col("parallel", "integer", "5"), col("stable", "integer", "0"),
+	col("osrelease", "text", "null"), col("hostarch", "text", "null"),
+	col("vimage_feature", "boolean", "0"), col("racct", "integer", "0"),
+	col("sqlreplica", "integer", "1"), col("domain", "text", "0"), col("platform", "text", "0"),
+	col("hammerfeat", "boolean", "0"), col("node_ip4_active", "boolean", "0"),
+	col("node_ip6_active", "boolean", "0"), col("la", "text", "0"), col("is_virtual", "text", "0"),
+	col("freemem", "integer", "0"), col("statsd_bhyve_enable", "boolean", "0"),
+	col("statsd_jail_enable", "boolean", "0"), col("statsd_hoster_enable", "boolean", "0"),
+	col("cbsdver", "text", "unknown"), col("nodeip6pool", "text", "null"),
+	col("nodeip6", "text", "null"), col("jail_feat", "integer", "1"), col("xen_feat", "integer", "1"),
+	col("bhyve_feat", "integer", "1"), col("default_vs", "boolean", "0"),
+	// cbsd (Linux) additions
+	col("oci_runtime", "text", "auto"), col("bridge", "text", "cbsdbr0"),
+}
+
+func col(name, typ, def string) env.Column {
+	return env.Column{Name: name, SQLType: typ, Default: def}
+}
+
+// Open opens an existing inventory.
+func Open(ctx context.Context, path string) (*SQLite, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	s := &SQLite{db: db}
+	cols, err := s.columns(ctx, "jails")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inventory %s: %w", path, err)
+	}
+	if len(cols) == 0 {
+		db.Close()
+		return nil, fmt.Errorf("inventory %s has no jails table (run cbsd initenv): %w", path, errdefs.ErrNotFound)
+	}
+	s.cols = cols
+	return s, nil
+}
+
+// Create creates or upgrades the inventory schema at path: missing tables
+// are created and missing columns added by name (CBSD's updatesql).
+func Create(ctx context.Context, path string) (*SQLite, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	s := &SQLite{db: db}
+	if err := s.ensureTable(ctx, "jails", env.Columns, "jname"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.ensureTable(ctx, "local", LocalColumns, "nodename"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.cols, err = s.columns(ctx, "jails"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func sqlDefault(c env.Column) string {
+	switch {
+	case c.Default == "null":
+		return "null"
+	case c.Default == "":
+		return "''"
+	case strings.Trim(c.Default, "0123456789") == "":
+		return c.Default
+	}
+	return "'" + strings.ReplaceAll(c.Default, "'", "''") + "'"
+}
+
+func (s *SQLite) ensureTable(ctx context.Context, table string, cols []env.Column, pk string) error {
+	have, err := s.columns(ctx, table)
+	if err != nil {
+		return err
+	}
+	if len(have) == 0 {
+		var defs []string
+		for _, c := range cols {
+			d := fmt.Sprintf("%s %s default %s", c.Name, c.SQLType, sqlDefault(c))
+			if c.Name == pk {
+				d += " unique PRIMARY KEY"
+			}
+			defs = append(defs, d)
+		}
+		_, err := s.db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", ")))
+		return err
+	}
+	present := map[string]bool{}
+	for _, c := range have {
+		present[c] = true
+	}
+	for _, c := range cols {
+		if present[c.Name] {
+			continue
+		}
+		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s default %s", table, c.Name, c.SQLType, sqlDefault(c))
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("add column %s.%s: %w", table, c.Name, err)
+		}
+	}
+	return nil
+}
+
+func (s *SQLite) columns(ctx context.Context, table string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+func (s *SQLite) selectList() string { return strings.Join(s.cols, ", ") }
+
+func scanEnvs(rows *sql.Rows, cols []string) ([]*env.Env, error) {
+	var out []*env.Env
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		m := make(map[string]string, len(cols))
+		for i, c := range cols {
+			if vals[i].Valid {
+				m[c] = vals[i].String
+			} else {
+				m[c] = "0"
+			}
+		}
+		out = append(out, env.FromMap(m))
+	}
+	return out, rows.Err()
+}
+
+// Get returns one environment.
+func (s *SQLite) Get(ctx context.Context, jname string) (*env.Env, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+s.selectList()+" FROM jails WHERE jname = ?", jname)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	es, err := scanEnvs(rows, s.cols)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 {
+		return nil, fmt.Errorf("%s: %w", jname, errdefs.ErrNotFound)
+	}
+	return es[0], nil
+}
+
+// List returns the environments matching f, ordered by name.
+func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
+	q := "SELECT " + s.selectList() + " FROM jails"
+	var conds []string
+	var args []any
+	if len(f.Emulators) > 0 {
+		conds = append(conds, "emulator IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Emulators)), ",")+")")
+		for _, e := range f.Emulators {
+			args = append(args, e)
+		}
+	}
+	if f.Mask != "" && f.Mask != "*" {
+		conds = append(conds, `jname LIKE ? ESCAPE '\'`)
+		args = append(args, maskToLike(f.Mask))
+	}
+	keys := make([]string, 0, len(f.Where))
+	for k := range f.Where {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !s.hasColumn(k) {
+			return nil, fmt.Errorf("no such column %q: %w", k, errdefs.ErrInvalid)
+		}
+		conds = append(conds, k+" = ?")
+		args = append(args, f.Where[k])
+	}
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	q += " ORDER BY jname"
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	es, err := scanEnvs(rows, s.cols)
+	if err != nil {
+		return nil, err
+	}
+	// LIKE is case-insensitive for ASCII; CBSD names are case-sensitive.
+	if f.Mask != "" && f.Mask != "*" {
+		kept := es[:0]
+		for _, e := range es {
+			if env.MatchMask(f.Mask, e.Name()) {
+				kept = append(kept, e)
+			}
+		}
+		es = kept
+	}
+	return es, nil
+}
+
+func maskToLike(mask string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, `*`, `%`)
+	return r.Replace(mask)
+}
+
+func (s *SQLite) hasColumn(c string) bool {
+	for _, x := range s.cols {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Insert adds a new environment; ErrExists when the name is taken.
+func (s *SQLite) Insert(ctx context.Context, e *env.Env) error {
+	if err := env.ValidateName(e.Name()); err != nil {
+		return err
+	}
+	cols, args := s.values(e)
+	q := fmt.Sprintf("INSERT INTO jails (%s) VALUES (%s)", strings.Join(cols, ", "),
+		strings.TrimSuffix(strings.Repeat("?,", len(cols)), ","))
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint") {
+			return fmt.Errorf("%s: %w", e.Name(), errdefs.ErrExists)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *SQLite) values(e *env.Env) ([]string, []any) {
+	var cols []string
+	var args []any
+	for _, c := range s.cols {
+		if !e.Has(c) {
+			continue
+		}
+		cols = append(cols, c)
+		args = append(args, e.Get(c))
+	}
+	return cols, args
+}
+
+// Update changes one environment inside a write transaction.
+func (s *SQLite) Update(ctx context.Context, jname string, fn func(*env.Env) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, "SELECT "+s.selectList()+" FROM jails WHERE jname = ?", jname)
+	if err != nil {
+		return err
+	}
+	es, err := scanEnvs(rows, s.cols)
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	if len(es) == 0 {
+		return fmt.Errorf("%s: %w", jname, errdefs.ErrNotFound)
+	}
+	e := es[0]
+	if err := fn(e); err != nil {
+		return err
+	}
+	cols, args := s.values(e)
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = c + " = ?"
+	}
+	args = append(args, jname)
+	if _, err := tx.ExecContext(ctx, "UPDATE jails SET "+strings.Join(sets, ", ")+" WHERE jname = ?", args...); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Delete removes one environment's row.
+func (s *SQLite) Delete(ctx context.Context, jname string) error {
+	res, err := s.db.ExecContext(ctx, "DELETE FROM jails WHERE jname = ?", jname)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", jname, errdefs.ErrNotFound)
+	}
+	return nil
+}
+
+// Local returns the node settings row ("local" table).
+func (s *SQLite) Local(ctx context.Context) (map[string]string, error) {
+	cols, err := s.columns(ctx, "local")
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("no local table: %w", errdefs.ErrNotFound)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM local LIMIT 1")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	if !rows.Next() {
+		return m, rows.Err()
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	for i, c := range cols {
+		if vals[i].Valid {
+			m[c] = vals[i].String
+		}
+	}
+	return m, rows.Err()
+}
+
+// SetLocal replaces the node settings row with m (unknown keys ignored).
+func (s *SQLite) SetLocal(ctx context.Context, m map[string]string) error {
+	cols, err := s.columns(ctx, "local")
+	if err != nil {
+		return err
+	}
+	var names []string
+	var args []any
+	for _, c := range cols {
+		if v, ok := m[c]; ok {
+			names = append(names, c)
+			args = append(args, v)
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM local"); err != nil {
+		return err
+	}
+	q := fmt.Sprintf("INSERT INTO local (%s) VALUES (%s)", strings.Join(names, ", "),
+		strings.TrimSuffix(strings.Repeat("?,", len(names)), ","))
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IsNotFound reports whether err is a not-found error.
+func IsNotFound(err error) bool { return errors.Is(err, errdefs.ErrNotFound) }

@@ -1,0 +1,4 @@
+// Package lock serialises operations on one environment (a per-environment
+// flock(2) in W/var/run/lock) and implements the ownership lock, the
+// jails-system/<J>/locked file that names the node running an environment.
+package lock

@@ -1,0 +1,38 @@
+//go:build !linux
+
+package network
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+)
+
+// VethConfig describes one environment's NIC.
+type VethConfig struct {
+	Jname   string
+	Bridge  string
+	Pid     int
+	Addrs   []netip.Prefix
+	Gateway netip.Addr
+	MTU     int
+}
+
+// HostIfName is the host-side interface name of an environment's NIC n.
+func HostIfName(jname string, n int) string { return fmt.Sprintf("%s-eth%d", jname, n) }
+
+// EnsureBridge is not supported on this platform.
+func EnsureBridge(name string, gw netip.Prefix) error { return errdefs.ErrNotSupported }
+
+// SetupVeth is not supported on this platform.
+func SetupVeth(c VethConfig) error { return errdefs.ErrNotSupported }
+
+// RemoveVeth is not supported on this platform.
+func RemoveVeth(jname string) error { return nil }
+
+// LinkExists is not supported on this platform.
+func LinkExists(name string) bool { return false }
+
+// HostAddrs is not supported on this platform.
+func HostAddrs() ([]netip.Prefix, error) { return nil, errdefs.ErrNotSupported }

@@ -1,0 +1,304 @@
+package oci
+
+import (
+	"bufio"
+	"context"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/network"
+	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/sys"
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+)
+
+// checkStatic refuses a dynamically linked cbsd: it runs inside jails that
+// have no C library (build with CGO_ENABLED=0).
+func checkStatic(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s is dynamically linked; jails need a static cbsd (build with CGO_ENABLED=0): %w", path, errdefs.ErrNotSupported)
+		}
+	}
+	return nil
+}
+
+// Start implements runtime.Driver.
+func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, error) {
+	if err := checkStatic(d.Self); err != nil {
+		return runtime.State{}, err
+	}
+	rt, err := SelectRuntime(d.Setting, d.StateDir)
+	if err != nil {
+		return runtime.State{}, err
+	}
+	if st, _ := d.State(ctx, s.Name, s.RunDir); st.Running {
+		return st, fmt.Errorf("%s: %w", s.Name, errdefs.ErrRunning)
+	}
+	if err := d.Cleanup(ctx, s.Name, s.RunDir); err != nil {
+		return runtime.State{}, err
+	}
+	if err := os.MkdirAll(ctlDir(s.RunDir), 0o700); err != nil {
+		return runtime.State{}, err
+	}
+	sp, err := BuildSpec(s, d.Self, ctlDir(s.RunDir))
+	if err != nil {
+		return runtime.State{}, err
+	}
+	if err := writeJSON(filepath.Join(s.RunDir, "config.json"), sp); err != nil {
+		return runtime.State{}, err
+	}
+	id := ContainerID(s.Name)
+	if err := writeJSON(filepath.Join(s.RunDir, planFile), plan{Spec: *s, Runtime: *rt, ID: id}); err != nil {
+		return runtime.State{}, err
+	}
+	logf, err := os.OpenFile(s.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return runtime.State{}, err
+	}
+	defer logf.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return runtime.State{}, err
+	}
+	defer r.Close()
+	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.Self, "__supervise", s.RunDir}, Stdout: logf,
+		ExtraFiles: []*os.File{w}})
+	w.Close()
+	if err != nil {
+		return runtime.State{}, err
+	}
+	defer p.Release()
+	type result struct {
+		rep report
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		var rep report
+		err := json.NewDecoder(bufio.NewReader(r)).Decode(&rep)
+		ch <- result{rep, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return runtime.State{}, fmt.Errorf("supervisor of %s died during start (see %s)", s.Name, s.Log)
+		}
+		if res.rep.Error != "" {
+			err := errors.New(res.rep.Error)
+			if errors.Is(lockErr(res.rep.Error), errdefs.ErrLocked) {
+				err = fmt.Errorf("%s: %w", res.rep.Error, errdefs.ErrLocked)
+			}
+			return runtime.State{}, err
+		}
+		return runtime.State{Running: true, Pid: res.rep.Pid, Started: time.Now()}, nil
+	case <-ctx.Done():
+		p.Kill()
+		return runtime.State{}, fmt.Errorf("start %s: %w", s.Name, ctx.Err())
+	}
+}
+
+func lockErr(msg string) error {
+	if len(msg) >= 9 && msg[:9] == "locked by" {
+		return errdefs.ErrLocked
+	}
+	return nil
+}
+
+// State implements runtime.Driver.
+func (d *Driver) State(ctx context.Context, name, runDir string) (runtime.State, error) {
+	var st state
+	if err := readJSON(filepath.Join(runDir, stateFile), &st); err != nil {
+		return runtime.State{}, nil
+	}
+	if !alive(st.Pid, st.PidStart) {
+		return runtime.State{}, nil
+	}
+	return runtime.State{Running: true, Pid: st.Pid, Started: st.Started}, nil
+}
+
+// Stop implements runtime.Driver: SIGTERM to the jail's init (which runs
+// exec_stop and stops every process), SIGKILL after grace.
+func (d *Driver) Stop(ctx context.Context, name, runDir string, grace time.Duration) error {
+	var st state
+	if err := readJSON(filepath.Join(runDir, stateFile), &st); err != nil || !alive(st.Pid, st.PidStart) {
+		return fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
+	}
+	c, err := dialPacket(filepath.Join(runDir, supSockName))
+	if err == nil {
+		defer c.Close()
+		if err := send(c, &message{Op: "stop", Grace: grace.Milliseconds()}); err == nil {
+			done := make(chan error, 1)
+			go func() { _, _, err := recv(c); done <- err }()
+			select {
+			case err := <-done:
+				if err == nil {
+					return nil
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(grace + 30*time.Second):
+			}
+		}
+	}
+	// No supervisor (killed): do its work here.
+	d.Log.Warn("supervisor gone, stopping directly", "jail", name)
+	unix.Kill(st.Pid, unix.SIGTERM)
+	deadline := time.Now().Add(grace)
+	for alive(st.Pid, st.PidStart) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	unix.Kill(st.Pid, unix.SIGKILL)
+	for i := 0; i < 1000 && alive(st.Pid, st.PidStart); i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return d.Cleanup(ctx, name, runDir)
+}
+
+// Cleanup implements runtime.Driver: it removes what a jail that is no
+// longer running left behind (runtime state, veth, state files).
+func (d *Driver) Cleanup(ctx context.Context, name, runDir string) error {
+	var st state
+	hasState := readJSON(filepath.Join(runDir, stateFile), &st) == nil
+	if hasState && alive(st.Pid, st.PidStart) {
+		return fmt.Errorf("%s: %w", name, errdefs.ErrRunning)
+	}
+	if _, err := os.Stat(runDir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	var p plan
+	if readJSON(filepath.Join(runDir, planFile), &p) == nil {
+		if err := p.Runtime.Delete(ctx, d.Run, p.ID); err != nil {
+			return fmt.Errorf("clean up %s: %w", name, err)
+		}
+	}
+	network.RemoveVeth(name)
+	for _, f := range []string{stateFile, pidFile, supSockName, planFile, "config.json", rtLogFile} {
+		os.Remove(filepath.Join(runDir, f))
+	}
+	os.Remove(filepath.Join(ctlDir(runDir), ExecSockName))
+	return nil
+}
+
+// Exec implements runtime.Driver: the jail's init starts the process.
+func (d *Driver) Exec(ctx context.Context, name, runDir string, p runtime.Process) (int, error) {
+	c, err := dialPacket(filepath.Join(ctlDir(runDir), ExecSockName))
+	if err != nil {
+		if st, _ := d.State(ctx, name, runDir); !st.Running {
+			return -1, fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
+		}
+		return -1, fmt.Errorf("connect to the init of %s: %w", name, err)
+	}
+	defer c.Close()
+	req := &message{Argv: p.Argv, Env: p.Env, Dir: p.Dir, User: p.User, TTY: p.TTY}
+	stdin, stdout, stderr := p.Stdin, p.Stdout, p.Stderr
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	if p.TTY {
+		if ws, err := unix.IoctlGetWinsize(int(stdin.Fd()), unix.TIOCGWINSZ); err == nil {
+			req.Rows, req.Cols = ws.Row, ws.Col
+		}
+		if t := os.Getenv("TERM"); t != "" {
+			req.Env = append(req.Env, "TERM="+t)
+		}
+		err = send(c, req)
+	} else {
+		err = send(c, req, stdin, stdout, stderr)
+	}
+	if err != nil {
+		return -1, err
+	}
+	rep, files, err := recv(c)
+	if err != nil {
+		return -1, fmt.Errorf("exec in %s: %w", name, err)
+	}
+	if rep.Error != "" {
+		for _, f := range files {
+			f.Close()
+		}
+		return 127, fmt.Errorf("exec in %s: %s", name, rep.Error)
+	}
+	var wg sync.WaitGroup
+	if p.TTY {
+		if len(files) != 1 {
+			return -1, fmt.Errorf("exec in %s: no terminal returned", name)
+		}
+		master := files[0]
+		defer master.Close()
+		if term.IsTerminal(int(stdin.Fd())) {
+			old, err := term.MakeRaw(int(stdin.Fd()))
+			if err == nil {
+				defer term.Restore(int(stdin.Fd()), old)
+			}
+			winch := make(chan os.Signal, 1)
+			signal.Notify(winch, syscall.SIGWINCH)
+			defer signal.Stop(winch)
+			go func() {
+				for range winch {
+					if ws, err := unix.IoctlGetWinsize(int(stdin.Fd()), unix.TIOCGWINSZ); err == nil {
+						unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, ws)
+					}
+				}
+			}()
+		}
+		go io.Copy(master, stdin)
+		wg.Add(1)
+		go func() { defer wg.Done(); io.Copy(stdout, master) }()
+	} else {
+		sigs := make(chan os.Signal, 4)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+		defer signal.Stop(sigs)
+		go func() {
+			for sg := range sigs {
+				send(c, &message{Signal: int(sg.(syscall.Signal))})
+			}
+		}()
+	}
+	for {
+		m, fs, err := recv(c)
+		for _, f := range fs {
+			f.Close()
+		}
+		if err != nil {
+			return -1, fmt.Errorf("exec in %s: lost the jail's init: %w", name, err)
+		}
+		if m.Exit != nil {
+			if p.TTY {
+				waitTimeout(&wg, time.Second)
+			}
+			return *m.Exit, nil
+		}
+	}
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}

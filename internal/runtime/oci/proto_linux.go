@@ -1,0 +1,121 @@
+package oci
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// message is one packet of the exec protocol (SOCK_SEQPACKET, JSON, file
+// descriptors as SCM_RIGHTS). The client sends a request (with its stdio
+// descriptors unless TTY), the server answers with the pid (and the pty
+// master when TTY), the client may send signals, and the server ends with
+// the exit code.
+type message struct {
+	Argv   []string `json:"argv,omitempty"`
+	Env    []string `json:"env,omitempty"`
+	Dir    string   `json:"dir,omitempty"`
+	User   string   `json:"user,omitempty"`
+	TTY    bool     `json:"tty,omitempty"`
+	Rows   uint16   `json:"rows,omitempty"`
+	Cols   uint16   `json:"cols,omitempty"`
+	Signal int      `json:"signal,omitempty"`
+	Op     string   `json:"op,omitempty"`
+	Grace  int64    `json:"grace_ms,omitempty"`
+	Pid    int      `json:"pid,omitempty"`
+	Exit   *int     `json:"exit,omitempty"`
+	Error  string   `json:"error,omitempty"`
+}
+
+func send(c *net.UnixConn, m *message, files ...*os.File) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if len(files) > 0 {
+		fds := make([]int, len(files))
+		for i, f := range files {
+			fds[i] = int(f.Fd())
+		}
+		oob = unix.UnixRights(fds...)
+	}
+	_, _, err = c.WriteMsgUnix(b, oob, nil)
+	return err
+}
+
+func recv(c *net.UnixConn) (*message, []*os.File, error) {
+	buf := make([]byte, 256*1024)
+	oob := make([]byte, unix.CmsgSpace(8*4))
+	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n == 0 {
+		return nil, nil, fmt.Errorf("connection closed")
+	}
+	var files []*os.File
+	if oobn > 0 {
+		scms, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, scm := range scms {
+			fds, err := unix.ParseUnixRights(&scm)
+			if err != nil {
+				continue
+			}
+			for _, fd := range fds {
+				files = append(files, os.NewFile(uintptr(fd), "fd"))
+			}
+		}
+	}
+	m := &message{}
+	if err := json.Unmarshal(buf[:n], m); err != nil {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, nil, err
+	}
+	return m, files, nil
+}
+
+// dialPacket connects to a SOCK_SEQPACKET socket. Long paths are reached
+// through /proc/self/fd of their directory, so the 108-byte limit of
+// sun_path never bites deep workdirs.
+func dialPacket(path string) (*net.UnixConn, error) {
+	addr := path
+	if len(path) > 100 {
+		dir, err := unix.Open(filepath.Dir(path), unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, err
+		}
+		defer unix.Close(dir)
+		addr = fmt.Sprintf("/proc/self/fd/%d/%s", dir, filepath.Base(path))
+	}
+	return net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: addr, Net: "unixpacket"})
+}
+
+// listenPacket listens on a SOCK_SEQPACKET socket at path (see dialPacket).
+func listenPacket(path string) (*net.UnixListener, error) {
+	os.Remove(path)
+	addr := path
+	if len(path) > 100 {
+		dir, err := unix.Open(filepath.Dir(path), unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, err
+		}
+		defer unix.Close(dir)
+		addr = fmt.Sprintf("/proc/self/fd/%d/%s", dir, filepath.Base(path))
+	}
+	l, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: addr, Net: "unixpacket"})
+	if err != nil {
+		return nil, err
+	}
+	l.SetUnlinkOnClose(false)
+	return l, nil
+}

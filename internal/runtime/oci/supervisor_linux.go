@@ -1,0 +1,246 @@
+package oci
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/lock"
+	"github.com/cbsdgo/cbsd/internal/network"
+	"github.com/cbsdgo/cbsd/internal/sys"
+	"golang.org/x/sys/unix"
+)
+
+// report is the supervisor's one-line answer to the jstart that spawned it.
+type report struct {
+	Pid   int    `json:"pid,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// RunSupervisor is "cbsd __supervise <rundir>": it starts the jail, tells
+// its parent (fd 3) how that went, then stays until the jail's init exits.
+func RunSupervisor(runDir string) int {
+	out := os.NewFile(3, "report")
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s := &supervisor{runDir: runDir, log: log, run: sys.NewRunner(log)}
+	pid, err := s.start()
+	if err != nil {
+		json.NewEncoder(out).Encode(report{Error: err.Error()})
+		out.Close()
+		return 1
+	}
+	json.NewEncoder(out).Encode(report{Pid: pid})
+	out.Close()
+	return s.wait()
+}
+
+type supervisor struct {
+	runDir string
+	log    *slog.Logger
+	run    *sys.Runner
+	p      plan
+	owner  *os.File
+	pid    int
+	reaper *reaper
+	ln     *net.UnixListener
+	exited chan int
+
+	mu       sync.Mutex
+	stopping bool
+	stoppers []*net.UnixConn
+}
+
+func (s *supervisor) start() (pid int, err error) {
+	if err := readJSON(filepath.Join(s.runDir, planFile), &s.p); err != nil {
+		return 0, fmt.Errorf("read plan: %w", err)
+	}
+	sp := &s.p.Spec
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return 0, fmt.Errorf("become subreaper: %w", err)
+	}
+	s.owner, err = lock.TakeOwnership(sp.OwnerFile, sp.Node)
+	if err != nil {
+		return 0, err
+	}
+	ctx := context.Background()
+	cleanup := func() {
+		s.p.Runtime.Delete(ctx, s.run, s.p.ID)
+		s.release()
+	}
+	goR, goW, err := os.Pipe()
+	if err != nil {
+		cleanup()
+		return 0, err
+	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		cleanup()
+		return 0, err
+	}
+	defer goW.Close()
+	defer readyR.Close()
+	logf, err := os.OpenFile(sp.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		cleanup()
+		return 0, err
+	}
+	rtLog := filepath.Join(s.runDir, rtLogFile)
+	os.Remove(rtLog)
+	argv := []string{s.p.Runtime.Path, "--root", s.p.Runtime.Root, "--log", rtLog,
+		"run", "-d", "--pid-file", filepath.Join(s.runDir, pidFile), "--preserve-fds", "3",
+		"-b", s.runDir, s.p.ID}
+	_, err = s.run.Run(ctx, sys.Cmd{Argv: argv, Stdout: logf, Stderr: logf, Timeout: 2 * time.Minute,
+		ExtraFiles: []*os.File{s.owner, goR, readyW}})
+	goR.Close()
+	readyW.Close()
+	logf.Close()
+	if err != nil {
+		cleanup()
+		return 0, fmt.Errorf("%s run: %s", s.p.Runtime.Name, runtimeError(rtLog, err))
+	}
+	b, err := os.ReadFile(filepath.Join(s.runDir, pidFile))
+	if err == nil {
+		s.pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if err != nil {
+		cleanup()
+		return 0, fmt.Errorf("read init pid: %w", err)
+	}
+	s.reaper = newReaper()
+	exited := s.reaper.watch(s.pid)
+	abort := func(err error) (int, error) {
+		unix.Kill(s.pid, unix.SIGKILL)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+		}
+		s.reaper.close()
+		network.RemoveVeth(sp.Name)
+		cleanup()
+		return 0, err
+	}
+	if sp.Net != nil {
+		cfg := network.VethConfig{Jname: sp.Name, Bridge: sp.Net.Bridge, Pid: s.pid,
+			Addrs: sp.Net.Addrs, Gateway: sp.Net.Gateway}
+		if err := network.SetupVeth(cfg); err != nil {
+			return abort(fmt.Errorf("network: %w", err))
+		}
+	}
+	if _, err := goW.Write([]byte("g")); err != nil {
+		return abort(fmt.Errorf("jail init died before it was ready"))
+	}
+	readyR.SetReadDeadline(time.Now().Add(30 * time.Second))
+	line, _ := bufio.NewReader(readyR).ReadString('\n')
+	if strings.TrimSpace(line) != "ready" {
+		return abort(fmt.Errorf("jail init did not become ready (see %s)", sp.Log))
+	}
+	_, start, _ := procInfo(s.pid)
+	st := state{Pid: s.pid, PidStart: start, Supervisor: os.Getpid(), Started: time.Now(),
+		Runtime: s.p.Runtime, ID: s.p.ID}
+	if err := writeJSON(filepath.Join(s.runDir, stateFile), st); err != nil {
+		return abort(err)
+	}
+	if s.ln, err = listenPacket(filepath.Join(s.runDir, supSockName)); err != nil {
+		return abort(err)
+	}
+	s.exited = exited
+	return s.pid, nil
+}
+
+func runtimeError(logPath string, err error) string {
+	b, _ := os.ReadFile(logPath)
+	var msgs []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if i := strings.Index(line, `msg="`); i >= 0 && strings.Contains(line, "level=error") {
+			m := line[i+5:]
+			if j := strings.LastIndex(m, `"`); j >= 0 {
+				m = m[:j]
+			}
+			msgs = append(msgs, strings.ReplaceAll(m, `\"`, `"`))
+		} else if strings.HasPrefix(line, "{") && strings.Contains(line, `"error"`) {
+			var v struct{ Msg string }
+			if json.Unmarshal([]byte(line), &v) == nil && v.Msg != "" {
+				msgs = append(msgs, v.Msg)
+			}
+		}
+	}
+	if len(msgs) > 0 {
+		return strings.Join(msgs, "; ")
+	}
+	return err.Error()
+}
+
+func (s *supervisor) release() {
+	if s.owner != nil {
+		os.Remove(s.p.Spec.OwnerFile)
+		s.owner.Close()
+		s.owner = nil
+	}
+}
+
+// wait serves stop requests until the jail's init exits, then cleans up.
+func (s *supervisor) wait() int {
+	go s.serve()
+	code := <-s.exited
+	s.ln.Close()
+	s.reaper.close()
+	ctx := context.Background()
+	if err := s.p.Runtime.Delete(ctx, s.run, s.p.ID); err != nil {
+		s.log.Warn("runtime delete", "jail", s.p.Spec.Name, "err", err)
+	}
+	if s.p.Spec.Net != nil {
+		network.RemoveVeth(s.p.Spec.Name)
+	}
+	os.Remove(filepath.Join(s.runDir, stateFile))
+	os.Remove(filepath.Join(s.runDir, pidFile))
+	os.Remove(filepath.Join(s.runDir, supSockName))
+	os.WriteFile(filepath.Join(s.runDir, exitFile), []byte(strconv.Itoa(code)+"\n"), 0o644)
+	s.release()
+	s.mu.Lock()
+	for _, c := range s.stoppers {
+		send(c, &message{Exit: &code})
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.log.Info("jail exited", "jail", s.p.Spec.Name, "status", code)
+	return 0
+}
+
+func (s *supervisor) serve() {
+	for {
+		c, err := s.ln.AcceptUnix()
+		if err != nil {
+			return
+		}
+		m, fs, err := recv(c)
+		for _, f := range fs {
+			f.Close()
+		}
+		if err != nil || m.Op != "stop" {
+			c.Close()
+			continue
+		}
+		s.mu.Lock()
+		s.stoppers = append(s.stoppers, c)
+		first := !s.stopping
+		s.stopping = true
+		s.mu.Unlock()
+		if first {
+			grace := time.Duration(m.Grace) * time.Millisecond
+			unix.Kill(s.pid, unix.SIGTERM)
+			go func() {
+				time.Sleep(grace)
+				unix.Kill(s.pid, unix.SIGKILL)
+			}()
+		}
+	}
+}

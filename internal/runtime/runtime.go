@@ -1,0 +1,77 @@
+package runtime
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"time"
+)
+
+// Mount is one filesystem made visible inside an environment.
+type Mount struct {
+	Source      string   `json:"source"`
+	Destination string   `json:"destination"` // absolute, inside the environment
+	Type        string   `json:"type"`        // "bind" for nullfs, or a filesystem type
+	Options     []string `json:"options,omitempty"`
+}
+
+// Net is the network of a vnet environment.
+type Net struct {
+	Bridge  string         `json:"bridge"`
+	Addrs   []netip.Prefix `json:"addrs"`
+	Gateway netip.Addr     `json:"gateway"`
+}
+
+// Spec is everything a driver needs to start one environment.
+type Spec struct {
+	Name        string        `json:"name"`
+	Hostname    string        `json:"hostname"`
+	Root        string        `json:"root"`     // root filesystem
+	ReadOnly    bool          `json:"readonly"` // root mounted read-only (baserw=0)
+	Mounts      []Mount       `json:"mounts"`
+	Net         *Net          `json:"net,omitempty"` // nil = host network (vnet=0)
+	ExecStart   string        `json:"exec_start"`
+	ExecStop    string        `json:"exec_stop"`
+	Persist     bool          `json:"persist"`
+	StopTimeout time.Duration `json:"stop_timeout"`
+	RawSockets  bool          `json:"raw_sockets"`
+	Log         string        `json:"log"`     // console log file
+	OwnerFile   string        `json:"owner"`   // ownership lock file
+	Node        string        `json:"node"`    // this node's name
+	Env         []string      `json:"env"`     // extra environment for init
+	RunDir      string        `json:"run_dir"` // driver state directory
+	CgroupPath  string        `json:"cgroup"`  // e.g. /cbsd/<J>
+}
+
+// State is the truth about an environment as the runtime sees it.
+type State struct {
+	Running bool
+	Pid     int // the environment's init, on the host
+	Started time.Time
+}
+
+// Process is a command run inside an environment.
+type Process struct {
+	Argv   []string
+	Env    []string
+	Dir    string
+	User   string
+	TTY    bool
+	Stdin  *os.File
+	Stdout *os.File
+	Stderr *os.File
+}
+
+// Driver runs environments of one kind on one platform.
+//
+// Start returns once the environment runs (or fails leaving nothing
+// behind); Stop asks it to shut down and forces it after grace; State never
+// trusts the inventory; Exec returns the exit code of the process.
+type Driver interface {
+	Name() string
+	Start(ctx context.Context, s *Spec) (State, error)
+	Stop(ctx context.Context, name, runDir string, grace time.Duration) error
+	State(ctx context.Context, name, runDir string) (State, error)
+	Exec(ctx context.Context, name, runDir string, p Process) (int, error)
+	Cleanup(ctx context.Context, name, runDir string) error
+}

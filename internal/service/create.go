@@ -1,0 +1,371 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/base"
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/hook"
+	"github.com/cbsdgo/cbsd/internal/lock"
+	"github.com/cbsdgo/cbsd/internal/network"
+	"github.com/cbsdgo/cbsd/internal/revert"
+	"github.com/cbsdgo/cbsd/internal/sys"
+	"github.com/cbsdgo/cbsd/internal/workdir"
+)
+
+// ProfileFile is the defaults profile name for this platform.
+func ProfileFile() string { return "jail-" + strings.ToLower(workdir.Platform()) + "-default.conf" }
+
+// CreateRequest is what jcreate was given.
+type CreateRequest struct {
+	Args  map[string]string // k=v words of the command line
+	Jconf string            // jconf= file, if any
+}
+
+// Compose builds the new environment's settings: the defaults profile
+// (W/etc/defaults, then W/etc), then the jconf file, then the command-line
+// arguments. It touches no file.
+func (s *Service) Compose(req CreateRequest) (*env.Env, map[string]string, error) {
+	name := req.Args["jname"]
+	var fromJconf map[string]string
+	if req.Jconf != "" {
+		b, err := os.ReadFile(req.Jconf)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jconf: %w", err)
+		}
+		as, err := env.ParseAssignments(bytes.NewReader(b))
+		if err != nil {
+			return nil, nil, fmt.Errorf("jconf %s: %w", req.Jconf, err)
+		}
+		fromJconf = map[string]string{}
+		for _, a := range as {
+			fromJconf[a.Key] = env.FromPlaceholder(a.Value, s.L.W)
+		}
+		if name == "" {
+			name = fromJconf["jname"]
+		}
+	}
+	if err := env.ValidateName(name); err != nil {
+		return nil, nil, err
+	}
+	vars := s.L.Vars()
+	vars["jname"] = name
+	prof, err := env.ReadProfile(vars, s.L.Path("etc", "defaults", ProfileFile()), s.L.Path("etc", ProfileFile()))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(prof) == 0 {
+		prof, err = profileFromText(vars)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	e := env.New(name)
+	knobs := map[string]string{}
+	apply := func(m map[string]string) {
+		for k, v := range m {
+			switch {
+			case k == "jname":
+			case env.IsColumn(k) || env.IsParam(k):
+				e.Set(k, v)
+			default:
+				knobs[k] = v
+			}
+		}
+	}
+	apply(prof)
+	apply(fromJconf)
+	args := map[string]string{}
+	for k, v := range req.Args {
+		if k != "jconf" {
+			args[k] = v
+		}
+	}
+	apply(args)
+	return e, knobs, nil
+}
+
+func profileFromText(vars map[string]string) (map[string]string, error) {
+	dir, err := os.MkdirTemp("", "cbsd-profile")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	p := filepath.Join(dir, "p.conf")
+	if err := os.WriteFile(p, []byte(env.DefaultProfile), 0o600); err != nil {
+		return nil, err
+	}
+	return env.ReadProfile(vars, p)
+}
+
+// validate checks settings that would otherwise fail late.
+func validate(e *env.Env) error {
+	for _, k := range []string{"baserw", "vnet", "persist", "protected", "hidden", "astart"} {
+		if v := e.Get(k); v != "0" && v != "1" {
+			return fmt.Errorf("%s=%q: want 0 or 1: %w", k, v, errdefs.ErrInvalid)
+		}
+	}
+	for _, k := range []string{"stop_timeout", "exec_timeout", "b_order", "boot_delay", "status", "jid"} {
+		if v := e.Get(k); strings.Trim(v, "0123456789") != "" {
+			return fmt.Errorf("%s=%q: want a number: %w", k, v, errdefs.ErrInvalid)
+		}
+	}
+	if _, err := network.ParseAddrs(e.Get("ip4_addr"), 24); err != nil {
+		return err
+	}
+	if e.Emulator() != "jail" {
+		return fmt.Errorf("emulator=%q: jcreate makes jails only: %w", e.Emulator(), errdefs.ErrInvalid)
+	}
+	h := e.Get("host_hostname")
+	if len(h) > 253 || strings.ContainsAny(h, " \t/\n") {
+		return fmt.Errorf("host_hostname=%q: %w", h, errdefs.ErrInvalid)
+	}
+	return nil
+}
+
+// BaseDir resolves the base an environment runs on.
+func (s *Service) BaseDir(e *env.Env) string {
+	return s.L.BaseDir(e.Get("basename"), e.Get("arch"), e.Get("ver"))
+}
+
+// Create makes a new jail: files, data, descriptor and inventory row. On
+// any failure everything it made is removed again.
+func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, error) {
+	e, knobs, err := s.Compose(req)
+	if err != nil {
+		return nil, err
+	}
+	name := e.Name()
+	if v := e.Get("ver"); v == "native" || v == "0" {
+		e.Set("ver", base.NativeVer())
+	}
+	if v := e.Get("arch"); v == "native" || v == "0" {
+		e.Set("arch", workdir.Arch())
+	}
+	if strings.ContainsAny(e.Get("ver")+e.Get("arch")+e.Get("basename"), "/ ") {
+		return nil, fmt.Errorf("bad ver/arch/basename: %w", errdefs.ErrInvalid)
+	}
+	if err := validate(e); err != nil {
+		return nil, err
+	}
+	ol, err := s.opLock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer ol.Release()
+
+	if _, err := s.Store.Get(ctx, name); err == nil {
+		return nil, fmt.Errorf("jail %s already exist: %w", name, errdefs.ErrExists)
+	} else if !errors.Is(err, errdefs.ErrNotFound) {
+		return nil, err
+	}
+	if exists(s.L.Rcconf(name)) {
+		return nil, fmt.Errorf("jail %s already exists unregistered (%s); use cbsd jregister: %w", name, s.L.Rcconf(name), errdefs.ErrExists)
+	}
+	empty := e.Get("ver") == "empty"
+	baseDir := s.BaseDir(e)
+	if !empty && !base.Ready(baseDir) {
+		return nil, fmt.Errorf("no base for ver=%s arch=%s (%s): build it with: cbsd mkbase ver=%s: %w",
+			e.Get("ver"), e.Get("arch"), baseDir, e.Get("ver"), errdefs.ErrNotFound)
+	}
+	// Canonical paths.
+	e.Set("path", s.L.JailPath(name))
+	if !e.IsSet("data") {
+		e.Set("data", s.L.DataDir(name))
+	}
+	e.Set("mount_fstab", s.L.Fstab(name))
+	e.Set("rcconf", s.L.Rcconf(name))
+	data := dataDir(s.L, e)
+	if exists(data) && !emptyDir(data) {
+		return nil, fmt.Errorf("data directory %s exists and is not empty (left from an unregistered jail?): %w", data, errdefs.ErrExists)
+	}
+	sysDir, fstabDir := s.L.SysDir(name), s.L.FstabDir(name)
+	for _, d := range []string{sysDir, fstabDir} {
+		if exists(d) {
+			return nil, fmt.Errorf("%s already exists (left from an unregistered jail?): %w", d, errdefs.ErrExists)
+		}
+	}
+
+	r := revert.New()
+	defer r.Fail()
+	for _, d := range []string{sysDir, fstabDir, data} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+		d := d
+		r.Add(func() { os.RemoveAll(d) })
+	}
+	for _, d := range hook.Dirs {
+		if err := os.MkdirAll(filepath.Join(sysDir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	s.printf("jcreate: populating %s from %s (baserw=%s)\n", data, filepath.Base(baseDir), e.Get("baserw"))
+	if !empty {
+		if err := s.populate(ctx, e, baseDir, data); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.writeFstab(e, data, knobs["fstablocal"]); err != nil {
+		return nil, err
+	}
+	if network.HasDHCP(e.Get("ip4_addr")) {
+		pl, err := s.poolLock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer pl.Release() // held until the row with the address is in
+		if err := s.allocateIP(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
+	e.Set("status", "0")
+	e.Set("jid", "0")
+
+	// Register: descriptor into jails-rcconf, row in, descriptor moved to
+	// jails-system/<J> (CBSD's jcreate -> jregister mode=new).
+	var buf bytes.Buffer
+	if err := env.WriteDescriptor(&buf, e, ""); err != nil {
+		return nil, err
+	}
+	rc := s.L.Rcconf(name)
+	if err := workdir.WriteFileAtomic(rc, buf.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	r.Add(func() { os.Remove(rc) })
+	if err := s.Store.Insert(ctx, e); err != nil {
+		return nil, err
+	}
+	r.Add(func() { s.Store.Delete(context.Background(), name) })
+	if err := os.Rename(rc, s.L.SysRcconf(name)); err != nil {
+		return nil, err
+	}
+	r.Success()
+
+	log := s.hookLog(name)
+	defer log.Close()
+	for _, res := range hook.RunHost(ctx, s.Run, filepath.Join(sysDir, "master_create.d"), e, log) {
+		if res.Err != nil {
+			s.printf("jcreate: hook %s failed (ignored): %v\n", res.Script, res.Err)
+		}
+	}
+	if req.Jconf != "" && knobs["removejconf"] == "1" {
+		os.Remove(req.Jconf)
+	}
+	s.printf("jcreate: %s created\n", name)
+	return e, nil
+}
+
+// populate fills the data directory: a full copy of the base for
+// baserw=1, only the writable directories for baserw=0.
+func (s *Service) populate(ctx context.Context, e *env.Env, baseDir, data string) error {
+	cp := func(src, dst string) error {
+		_, err := s.Run.Run(ctx, sys.Cmd{Argv: []string{"cp", "-a", "--reflink=auto", src, dst}, Timeout: 30 * time.Minute})
+		return err
+	}
+	if e.Bool("baserw") {
+		return cp(baseDir+"/.", data)
+	}
+	for _, d := range base.WritableDirs {
+		src, dst := filepath.Join(baseDir, d), filepath.Join(data, d)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if st, err := os.Stat(src); err == nil && st.IsDir() {
+			if err := cp(src, dst); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return err
+		}
+	}
+	return os.Chmod(filepath.Join(data, "tmp"), 0o1777)
+}
+
+// writeFstab writes the CBSD-managed fstab (baserw=0: the writable
+// directories of the data dir over the base) and fstab.local.
+func (s *Service) writeFstab(e *env.Env, data, fstablocal string) error {
+	var b strings.Builder
+	b.WriteString("# This file is managed by cbsd and regenerated: put your own mounts in fstab.local\n")
+	if !e.Bool("baserw") && e.Get("ver") != "empty" {
+		for _, d := range base.WritableDirs {
+			fmt.Fprintf(&b, "%s /%s nullfs rw 0 0\n", filepath.Join(data, d), d)
+		}
+	}
+	if err := workdir.WriteFileAtomic(s.L.Fstab(e.Name()), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	local := s.L.Fstab(e.Name()) + ".local"
+	if fstablocal != "" && fstablocal != "0" {
+		in, err := os.ReadFile(fstablocal)
+		if err != nil {
+			return fmt.Errorf("fstablocal: %w", err)
+		}
+		return workdir.WriteFileAtomic(local, in, 0o644)
+	}
+	if !exists(local) {
+		return os.WriteFile(local, nil, 0o644)
+	}
+	return nil
+}
+
+// poolLock serialises address allocation node-wide; hold it until the
+// allocated address is stored.
+func (s *Service) poolLock(ctx context.Context) (*lock.OpLock, error) {
+	lctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return lock.Acquire(lctx, s.L.Path("var", "run", "lock", "ippool.lock"))
+}
+
+// allocateIP replaces DHCP in ip4_addr by the next free address of the
+// node's pool. The caller holds poolLock.
+func (s *Service) allocateIP(ctx context.Context, e *env.Env) error {
+	pool, err := network.ParsePool(s.NodeSetting("nodeippool", DefaultPool))
+	if err != nil {
+		return err
+	}
+	all, err := s.Store.List(ctx, inventoryAll)
+	if err != nil {
+		return err
+	}
+	var vals []string
+	for _, x := range all {
+		if x.Name() != e.Name() {
+			vals = append(vals, x.Get("ip4_addr"))
+		}
+	}
+	used := network.UsedAddrs(vals)
+	var parts []string
+	for _, f := range strings.Split(e.Get("ip4_addr"), ",") {
+		f = strings.TrimSpace(f)
+		if !strings.EqualFold(f, "DHCP") {
+			parts = append(parts, f)
+			if ps, err := network.ParseAddrs(f, pool.Prefix); err == nil {
+				for _, p := range ps {
+					used[p.Addr()] = true
+				}
+			}
+			continue
+		}
+		a, err := pool.Allocate(used)
+		if err != nil {
+			return err
+		}
+		used[a] = true
+		parts = append(parts, netip.PrefixFrom(a, pool.Prefix).String())
+	}
+	e.Set("ip4_addr", strings.Join(parts, ","))
+	return nil
+}

@@ -1,0 +1,97 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/inventory"
+)
+
+// List returns the environments matching f with jid/status reconciled
+// against the runtime, plus (when withUnregistered) one entry per
+// descriptor in jails-rcconf with status Unregister.
+func (s *Service) List(ctx context.Context, f inventory.Filter, withUnregistered bool) ([]*env.Env, error) {
+	es, err := s.Store.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range es {
+		s.Reconcile(ctx, e)
+	}
+	if !withUnregistered {
+		return es, nil
+	}
+	ents, err := os.ReadDir(s.L.RcconfDir())
+	if err != nil {
+		return es, nil
+	}
+	for _, d := range ents {
+		n, ok := strings.CutPrefix(d.Name(), "rc.conf_")
+		if !ok || env.ValidateName(n) != nil {
+			continue
+		}
+		if f.Mask != "" && !env.MatchMask(f.Mask, n) {
+			continue
+		}
+		u := env.New(n)
+		for _, c := range env.Columns {
+			if c.Name != "jname" {
+				u.Set(c.Name, "-")
+			}
+		}
+		u.Set("jid", "0")
+		u.Set("status", "Unregister")
+		es = append(es, u)
+	}
+	return es, nil
+}
+
+// StatusText renders the status column of a listed environment.
+func StatusText(e *env.Env) string {
+	if v := e.Get("status"); v == "Unregister" {
+		return v
+	}
+	return env.StatusName(e.Status())
+}
+
+// Set changes parameters of an environment. Running jails pick the new
+// values up at their next start.
+func (s *Service) Set(ctx context.Context, name string, kv map[string]string) (*env.Env, error) {
+	if err := env.ValidateName(name); err != nil {
+		return nil, err
+	}
+	var out *env.Env
+	err := s.Store.Update(ctx, name, func(e *env.Env) error {
+		for k, v := range kv {
+			e.Set(k, v)
+		}
+		if err := validate(e); err != nil {
+			return err
+		}
+		out = e.Clone()
+		return nil
+	})
+	if inventory.IsNotFound(err) {
+		return nil, notFound(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Keep the last registered descriptor in step with the inventory.
+	if f, ferr := os.Create(s.L.SysRcconf(name)); ferr == nil {
+		env.WriteDescriptor(f, out, "")
+		f.Close()
+	}
+	return out, nil
+}
+
+// Describe returns a one-line summary of a state change for the user.
+func Describe(verb, name string, pid int) string {
+	if pid > 0 {
+		return fmt.Sprintf("%s: %s (jid %d)", verb, name, pid)
+	}
+	return fmt.Sprintf("%s: %s", verb, name)
+}

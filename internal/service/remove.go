@@ -1,0 +1,71 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+)
+
+// Remove destroys a jail: hooks, stop if running, runtime leftovers, data,
+// fstab, system directory, descriptor, then the inventory row. The row goes
+// last, so a removal that fails half-way can be run again.
+func (s *Service) Remove(ctx context.Context, name string) error {
+	if err := env.ValidateName(name); err != nil {
+		return err
+	}
+	e, err := s.Store.Get(ctx, name)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		// Unregistered leftovers: files only.
+		if exists(s.L.Rcconf(name)) || exists(s.L.SysRcconf(name)) {
+			return s.removeFiles(name, s.L.DataDir(name))
+		}
+		return notFound(name)
+	} else if err != nil {
+		return err
+	}
+	if e.Bool("protected") {
+		return fmt.Errorf("jail %s is protected (protected=1); unset it first: cbsd jset jname=%s protected=0: %w", name, name, errdefs.ErrProtected)
+	}
+	log := s.hookLog(name)
+	s.runHooks(ctx, e, "remove.d", log)
+	log.Close()
+	if st := s.State(ctx, e); st.Running {
+		if err := s.Stop(ctx, name); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+			return err
+		}
+	}
+	ol, err := s.opLock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer ol.Release()
+	if err := s.Driver.Cleanup(ctx, name, s.L.RunDir(name)); err != nil {
+		return err
+	}
+	if err := s.removeFiles(name, dataDir(s.L, e)); err != nil {
+		return err
+	}
+	if err := s.Store.Delete(ctx, name); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return err
+	}
+	os.Remove(s.L.OpLock(name))
+	s.printf("jremove: %s removed\n", name)
+	return nil
+}
+
+func (s *Service) removeFiles(name, data string) error {
+	for _, p := range []string{data, s.L.FstabDir(name), s.L.SysDir(name), s.L.RunDir(name)} {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("remove %s: %w", p, err)
+		}
+	}
+	for _, p := range []string{s.L.Rcconf(name), s.L.Log(name), s.L.Path("var", "log", name+".hooks.log")} {
+		os.Remove(p)
+	}
+	os.Remove(s.L.JailPath(name))
+	return nil
+}
