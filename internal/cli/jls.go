@@ -128,7 +128,7 @@ func jlsValue(e *env.Env, col string, typed bool) any {
 			return n
 		}
 	}
-	if !typed && (v == "" || (v == "0" && col != "jid")) {
+	if !typed && v == "" {
 		return "-"
 	}
 	return v

@@ -81,7 +81,11 @@ func jgetCmd() *Command {
 			s.Reconcile(ctx, e)
 			keys := a.Pos
 			if len(keys) == 0 {
-				keys = env.JARG
+				for _, k := range env.JARG {
+					if e.Has(k) {
+						keys = append(keys, k)
+					}
+				}
 			}
 			for _, k := range keys {
 				if !e.Has(k) {

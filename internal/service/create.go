@@ -209,8 +209,8 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 			return nil, err
 		}
 	}
-	s.printf("jcreate: populating %s from %s (baserw=%s)\n", data, filepath.Base(baseDir), e.Get("baserw"))
 	if !empty {
+		s.printf("jcreate: populating %s from %s (baserw=%s)\n", data, filepath.Base(baseDir), e.Get("baserw"))
 		if err := s.populate(ctx, e, baseDir, data); err != nil {
 			return nil, err
 		}

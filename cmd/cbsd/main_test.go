@@ -1,0 +1,40 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"cbsd": func() { os.Exit(run()) },
+	})
+}
+
+// TestScript runs the CLI scripts in testdata/script against the real
+// binary and a fresh workdir each.
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			w := filepath.Join(e.WorkDir, "w")
+			e.Setenv("workdir", w)
+			e.Setenv("W", w)
+			e.Setenv("CBSD_RCCONF", filepath.Join(e.WorkDir, "rc.conf"))
+			e.Setenv("NOINTER", "1")
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "busybox":
+				_, err := os.Stat("/bin/busybox")
+				return err == nil, nil
+			}
+			return false, nil
+		},
+	})
+}
