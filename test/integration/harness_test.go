@@ -1,0 +1,159 @@
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// requireRoot skips unless the machine can run jails.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("integration tests need root (run: sudo go test ./test/integration)")
+	}
+	for _, p := range []string{"runc", "busybox"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("%s is not installed (apt-get install runc busybox-static)", p)
+		}
+	}
+}
+
+// cbsdBinary builds a static cbsd once per test run.
+func cbsdBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "cbsd-it-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "cbsd")
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/cbsd")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// node is one initialised workdir.
+type node struct {
+	t   *testing.T
+	bin string
+	W   string
+	env []string
+}
+
+var bridgeSeq struct {
+	sync.Mutex
+	n int
+}
+
+// newNode makes a workdir with its own bridge and address pool and
+// removes every jail, the bridge and the workdir at the end of the test.
+func newNode(t *testing.T) *node {
+	t.Helper()
+	requireRoot(t)
+	bin := cbsdBinary(t)
+	bridgeSeq.Lock()
+	bridgeSeq.n++
+	n := bridgeSeq.n
+	bridgeSeq.Unlock()
+	w := t.TempDir()
+	nd := &node{t: t, bin: bin, W: w, env: append(os.Environ(), "workdir="+w,
+		"CBSD_RCCONF="+filepath.Join(w, "rc.conf"), "NOINTER=1")}
+	br := fmt.Sprintf("cbsdit%d", n)
+	nd.ok("initenv", "nodename=it", fmt.Sprintf("nodeippool=10.231.%d.0/24", 100+n), "bridge="+br)
+	t.Cleanup(func() {
+		nd.run("jstop", "jname=*")
+		exec.Command("ip", "link", "del", br).Run()
+	})
+	return nd
+}
+
+// run runs cbsd and returns its combined output and exit code.
+func (n *node) run(args ...string) (string, int) {
+	n.t.Helper()
+	cmd := exec.Command(n.bin, args...)
+	cmd.Env = n.env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		n.t.Fatalf("cbsd %v: %v", args, err)
+	}
+	return out.String(), code
+}
+
+// ok runs cbsd and fails the test on a non-zero exit.
+func (n *node) ok(args ...string) string {
+	n.t.Helper()
+	out, code := n.run(args...)
+	if code != 0 {
+		n.t.Fatalf("cbsd %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// fail runs cbsd and fails the test unless it exits non-zero.
+func (n *node) fail(args ...string) string {
+	n.t.Helper()
+	out, code := n.run(args...)
+	if code == 0 {
+		n.t.Fatalf("cbsd %s: unexpected success\n%s", strings.Join(args, " "), out)
+	}
+	return out
+}
+
+// status returns the jls status of a jail.
+func (n *node) status(j string) string {
+	n.t.Helper()
+	return strings.TrimSpace(n.ok("jls", "header=0", "display=status", j))
+}
+
+func (n *node) jid(j string) string {
+	n.t.Helper()
+	return strings.TrimSpace(n.ok("jget", "jname="+j, "mode=quiet", "jid"))
+}
+
+func (n *node) busybox() {
+	n.t.Helper()
+	n.ok("mkbase", "ver=busybox")
+}
+
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
