@@ -179,7 +179,10 @@ func jremoveCmd() *Command {
 		Args: []string{"jname"}, Opt: []string{"inter"}, PosName: true,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			return forEach(ctx, c, a, func(ctx context.Context, s *service.Service, n string) (string, error) {
-				return "", s.Remove(ctx, n)
+				if err := s.Remove(ctx, n); err != nil {
+					return "", err
+				}
+				return "jremove: " + n + " removed", nil
 			})
 		},
 	}

@@ -53,7 +53,6 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 		return err
 	}
 	os.Remove(s.L.OpLock(name))
-	s.printf("jremove: %s removed\n", name)
 	return nil
 }
 

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test: unit, CLI (testscript) and, as root, the integration
+# tests with real runc, namespaces and debootstrap; then the FreeBSD build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" = 0 ]; then bash scripts/deps.sh; fi
+export CGO_ENABLED=0
+gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+[ -z "$gofmt_out" ] || { echo "gofmt needed:"; echo "$gofmt_out"; exit 1; }
+go vet ./...
+GOOS=freebsd go build ./... && GOOS=freebsd go vet ./...
+go test -count=1 -timeout 20m "$@" ./...
