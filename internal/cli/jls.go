@@ -56,6 +56,7 @@ func runJls(ctx context.Context, c *Ctx, a *Args) error {
 			f.Where[k] = a.KV[k]
 		}
 	}
+	f.Columns = append([]string{"jid", "status", "baserw", "data", "emulator"}, cols...)
 	status, statusFilter := f.Where["status"]
 	delete(f.Where, "status") // status is filtered after reconciliation
 	es, err := s.List(ctx, f, len(f.Where) == 0 && !statusFilter)

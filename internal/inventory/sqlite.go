@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 
@@ -54,11 +55,13 @@ func col(name, typ, def string) env.Column {
 
 // Open opens an existing inventory.
 func Open(ctx context.Context, path string) (*SQLite, error) {
-	db, err := sql.Open("sqlite", dsn(path))
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("inventory %s: %w (run cbsd initenv)", path, errdefs.ErrNotFound)
+	}
+	db, err := open(path)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
 	s := &SQLite{db: db}
 	cols, err := s.columns(ctx, "jails")
 	if err != nil {
@@ -76,11 +79,10 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 // Create creates or upgrades the inventory schema at path: missing tables
 // are created and missing columns added by name (CBSD's updatesql).
 func Create(ctx context.Context, path string) (*SQLite, error) {
-	db, err := sql.Open("sqlite", dsn(path))
+	db, err := open(path)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
 	s := &SQLite{db: db}
 	if err := s.ensureTable(ctx, "jails", env.Columns, "jname"); err != nil {
 		db.Close()
@@ -90,20 +92,34 @@ func Create(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, err
 	}
-	if s.cols, err = s.columns(ctx, "jails"); err != nil {
+	cols, err := s.columns(ctx, "jails")
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.cols = cols
 	return s, nil
 }
 
 func dsn(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "journal_mode(DELETE)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
+}
+
+// open opens the database. It keeps CBSD's rollback journal: readers need
+// no extra files, which keeps the many short-lived cbsd processes fast (a
+// WAL would be opened and mapped by every one of them).
+func open(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
 }
 
 func sqlDefault(c env.Column) string {
@@ -192,7 +208,7 @@ func scanEnvs(rows *sql.Rows, cols []string) ([]*env.Env, error) {
 				m[c] = "0"
 			}
 		}
-		out = append(out, env.FromMap(m))
+		out = append(out, env.FromRow(m))
 	}
 	return out, rows.Err()
 }
@@ -216,7 +232,16 @@ func (s *SQLite) Get(ctx context.Context, jname string) (*env.Env, error) {
 
 // List returns the environments matching f, ordered by name.
 func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
-	q := "SELECT " + s.selectList() + " FROM jails"
+	cols := s.cols
+	if len(f.Columns) > 0 {
+		cols = []string{"jname"}
+		for _, c := range f.Columns {
+			if c != "jname" && s.hasColumn(c) {
+				cols = append(cols, c)
+			}
+		}
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM jails"
 	var conds []string
 	var args []any
 	if len(f.Emulators) > 0 {
@@ -250,7 +275,7 @@ func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	es, err := scanEnvs(rows, s.cols)
+	es, err := scanEnvs(rows, cols)
 	if err != nil {
 		return nil, err
 	}

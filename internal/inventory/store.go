@@ -14,6 +14,8 @@ type Filter struct {
 	Mask string
 	// Where holds column=value equality conditions.
 	Where map[string]string
+	// Columns limits the columns read (nil = all); jname is always read.
+	Columns []string
 }
 
 // Store is the inventory of environments.

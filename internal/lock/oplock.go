@@ -44,10 +44,13 @@ func Acquire(ctx context.Context, path string) (*OpLock, error) {
 	}
 }
 
+// File is the locked file; the lock lasts while any copy of its open
+// file description (one passed to another process, say) stays open.
+func (l *OpLock) File() *os.File { return l.f }
+
 // Release drops the lock.
 func (l *OpLock) Release() {
 	if l != nil && l.f != nil {
-		unix.Flock(int(l.f.Fd()), unix.LOCK_UN)
 		l.f.Close()
 		l.f = nil
 	}

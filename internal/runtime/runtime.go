@@ -62,6 +62,18 @@ type Process struct {
 	Stderr *os.File
 }
 
+// StopOptions tune Stop.
+type StopOptions struct {
+	// Grace is how long the environment may take to shut down before it is
+	// killed.
+	Grace time.Duration
+	// Hold, when set, is the caller's operation lock: the driver may keep
+	// it held after Stop returns, until its own cleanup is complete, so the
+	// caller need not wait for that cleanup while no other operation can
+	// overlap it.
+	Hold *os.File
+}
+
 // Driver runs environments of one kind on one platform.
 //
 // Start returns once the environment runs (or fails leaving nothing
@@ -70,7 +82,7 @@ type Process struct {
 type Driver interface {
 	Name() string
 	Start(ctx context.Context, s *Spec) (State, error)
-	Stop(ctx context.Context, name, runDir string, grace time.Duration) error
+	Stop(ctx context.Context, name, runDir string, opt StopOptions) error
 	State(ctx context.Context, name, runDir string) (State, error)
 	Exec(ctx context.Context, name, runDir string, p Process) (int, error)
 	Cleanup(ctx context.Context, name, runDir string) error

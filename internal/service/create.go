@@ -267,14 +267,12 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 }
 
 // populate fills the data directory: a full copy of the base for
-// baserw=1, only the writable directories for baserw=0.
+// baserw=1 (cp -a, reflinks where the filesystem has them), only the
+// writable directories for baserw=0.
 func (s *Service) populate(ctx context.Context, e *env.Env, baseDir, data string) error {
-	cp := func(src, dst string) error {
-		_, err := s.Run.Run(ctx, sys.Cmd{Argv: []string{"cp", "-a", "--reflink=auto", src, dst}, Timeout: 30 * time.Minute})
-		return err
-	}
 	if e.Bool("baserw") {
-		return cp(baseDir+"/.", data)
+		_, err := s.Run.Run(ctx, sys.Cmd{Argv: []string{"cp", "-a", "--reflink=auto", baseDir + "/.", data}, Timeout: 30 * time.Minute})
+		return err
 	}
 	for _, d := range base.WritableDirs {
 		src, dst := filepath.Join(baseDir, d), filepath.Join(data, d)
@@ -282,12 +280,10 @@ func (s *Service) populate(ctx context.Context, e *env.Env, baseDir, data string
 			return err
 		}
 		if st, err := os.Stat(src); err == nil && st.IsDir() {
-			if err := cp(src, dst); err != nil {
+			if err := base.CopyTree(src, dst); err != nil {
 				return err
 			}
-			continue
-		}
-		if err := os.MkdirAll(dst, 0o755); err != nil {
+		} else if err := os.MkdirAll(dst, 0o755); err != nil {
 			return err
 		}
 	}

@@ -18,8 +18,19 @@ func (s *Service) List(ctx context.Context, f inventory.Filter, withUnregistered
 	if err != nil {
 		return nil, err
 	}
+	// Ask the runtime about every jail that has runtime state or that the
+	// inventory believes is running: one directory read, no per-row work
+	// for the (many) jails that are simply off.
+	live := map[string]bool{}
+	if ents, err := os.ReadDir(s.L.Path("var", "run", "oci")); err == nil {
+		for _, d := range ents {
+			live[d.Name()] = true
+		}
+	}
 	for _, e := range es {
-		s.Reconcile(ctx, e)
+		if live[e.Name()] || e.Status() == env.StatusOn || e.Int("jid") != 0 {
+			s.Reconcile(ctx, e)
+		}
 	}
 	if !withUnregistered {
 		return es, nil

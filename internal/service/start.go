@@ -93,7 +93,7 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 		return nil
 	})
 	if err != nil {
-		s.Driver.Stop(context.Background(), name, spec.RunDir, 5*time.Second)
+		s.Driver.Stop(context.Background(), name, spec.RunDir, runtime.StopOptions{Grace: 5 * time.Second})
 		return runtime.State{}, err
 	}
 	s.runInside(ctx, e, "start.d", log)
@@ -371,7 +371,8 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 	if grace <= 0 {
 		grace = 10 * time.Second
 	}
-	if err := s.Driver.Stop(ctx, name, s.L.RunDir(name), grace); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+	opt := runtime.StopOptions{Grace: grace, Hold: ol.File()}
+	if err := s.Driver.Stop(ctx, name, s.L.RunDir(name), opt); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
 		return fmt.Errorf("jail %s: stop: %w", name, err)
 	}
 	s.markOff(ctx, e)

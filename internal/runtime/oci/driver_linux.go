@@ -135,7 +135,8 @@ func (d *Driver) State(ctx context.Context, name, runDir string) (runtime.State,
 
 // Stop implements runtime.Driver: SIGTERM to the jail's init (which runs
 // exec_stop and stops every process), SIGKILL after grace.
-func (d *Driver) Stop(ctx context.Context, name, runDir string, grace time.Duration) error {
+func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.StopOptions) error {
+	grace := opt.Grace
 	var st state
 	if err := readJSON(filepath.Join(runDir, stateFile), &st); err != nil || !alive(st.Pid, st.PidStart) {
 		return fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
@@ -143,7 +144,11 @@ func (d *Driver) Stop(ctx context.Context, name, runDir string, grace time.Durat
 	c, err := dialPacket(filepath.Join(runDir, supSockName))
 	if err == nil {
 		defer c.Close()
-		if err := send(c, &message{Op: "stop", Grace: grace.Milliseconds()}); err == nil {
+		var hold []*os.File
+		if opt.Hold != nil {
+			hold = append(hold, opt.Hold)
+		}
+		if err := send(c, &message{Op: "stop", Grace: grace.Milliseconds()}, hold...); err == nil {
 			done := make(chan error, 1)
 			go func() { _, _, err := recv(c); done <- err }()
 			select {

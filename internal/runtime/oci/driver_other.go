@@ -4,7 +4,6 @@ package oci
 
 import (
 	"context"
-	"time"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/runtime"
@@ -21,7 +20,7 @@ func (d *Driver) State(ctx context.Context, name, runDir string) (runtime.State,
 }
 
 // Stop is not supported on this platform.
-func (d *Driver) Stop(ctx context.Context, name, runDir string, grace time.Duration) error {
+func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.StopOptions) error {
 	return errdefs.ErrNotSupported
 }
 

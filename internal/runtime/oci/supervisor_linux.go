@@ -57,6 +57,7 @@ type supervisor struct {
 	mu       sync.Mutex
 	stopping bool
 	stoppers []*net.UnixConn
+	held     []*os.File // operation locks handed over by stoppers
 }
 
 func (s *supervisor) start() (pid int, err error) {
@@ -188,29 +189,36 @@ func (s *supervisor) release() {
 }
 
 // wait serves stop requests until the jail's init exits, then cleans up.
+// Stoppers are answered as soon as the jail is gone; the operation locks
+// they handed over stay held until the runtime's state is removed too.
 func (s *supervisor) wait() int {
 	go s.serve()
 	code := <-s.exited
 	s.ln.Close()
 	s.reaper.close()
-	ctx := context.Background()
-	if err := s.p.Runtime.Delete(ctx, s.run, s.p.ID); err != nil {
-		s.log.Warn("runtime delete", "jail", s.p.Spec.Name, "err", err)
+	for _, f := range []string{stateFile, pidFile, supSockName} {
+		os.Remove(filepath.Join(s.runDir, f))
 	}
-	if s.p.Spec.Net != nil {
-		network.RemoveVeth(s.p.Spec.Name)
-	}
-	os.Remove(filepath.Join(s.runDir, stateFile))
-	os.Remove(filepath.Join(s.runDir, pidFile))
-	os.Remove(filepath.Join(s.runDir, supSockName))
 	os.WriteFile(filepath.Join(s.runDir, exitFile), []byte(strconv.Itoa(code)+"\n"), 0o644)
-	s.release()
 	s.mu.Lock()
 	for _, c := range s.stoppers {
 		send(c, &message{Exit: &code})
 		c.Close()
 	}
+	held := s.held
 	s.mu.Unlock()
+	if err := s.p.Runtime.Delete(context.Background(), s.run, s.p.ID); err != nil {
+		s.log.Warn("runtime delete", "jail", s.p.Spec.Name, "err", err)
+	} else {
+		os.Remove(filepath.Join(s.runDir, planFile)) // nothing left for Cleanup to delete
+	}
+	if s.p.Spec.Net != nil {
+		network.RemoveVeth(s.p.Spec.Name)
+	}
+	s.release()
+	for _, f := range held {
+		f.Close()
+	}
 	s.log.Info("jail exited", "jail", s.p.Spec.Name, "status", code)
 	return 0
 }
@@ -222,15 +230,16 @@ func (s *supervisor) serve() {
 			return
 		}
 		m, fs, err := recv(c)
-		for _, f := range fs {
-			f.Close()
-		}
 		if err != nil || m.Op != "stop" {
+			for _, f := range fs {
+				f.Close()
+			}
 			c.Close()
 			continue
 		}
 		s.mu.Lock()
 		s.stoppers = append(s.stoppers, c)
+		s.held = append(s.held, fs...)
 		first := !s.stopping
 		s.stopping = true
 		s.mu.Unlock()
