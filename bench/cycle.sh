@@ -3,6 +3,9 @@
 # run: create + start + exec + stop + remove, with
 #   cbsd   jcreate / jstart / jexec / jstop / jremove (baserw=0, vnet=0)
 #   runc   bundle dir + config.json / run -d / exec / kill / delete -f / rm
+#   runc-layout  the same as runc, but each container gets what a baserw=0
+#          jail gets: its own copy of etc root tmp home usr/local var,
+#          bind-mounted read-write over the shared read-only base
 #   lxc    config dir / lxc-start -d / lxc-attach / lxc-stop -k / rm
 #   podman run -d --rootfs / exec / rm -f -t 0
 # Usage (root): bash bench/cycle.sh [runs]   (needs: hyperfine runc lxc podman)
@@ -34,6 +37,15 @@ c["process"]["terminal"] = False
 c["root"] = {"path": root, "readonly": True}
 json.dump(c, open(p, "w"))
 PY
+# Same layout as a cbsd baserw=0 jail: writable dirs bind-mounted from a data dir.
+mkdir $B/tmpl-layout
+python3 - "$B/tmpl/config.json" "$B/tmpl-layout/config.json" "$B/data-rl" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for d in ["etc", "root", "tmp", "home", "usr/local", "var"]:
+    c["mounts"].append({"destination": "/" + d, "type": "bind", "source": sys.argv[3] + "/" + d, "options": ["rbind", "rw"]})
+json.dump(c, open(sys.argv[2], "w"))
+PY
 cat > $B/lxc-tmpl/config <<CONF
 lxc.uts.name = bb
 lxc.rootfs.path = dir:$ROOT
@@ -63,6 +75,16 @@ runc kill rc KILL
 runc delete -f rc
 rm -rf $B/bundle
 SH
+cat > $B/cycles/runc-layout.sh <<SH
+set -e
+mkdir $B/data-rl && cd $ROOT && cp -a --parents etc root tmp home usr/local var $B/data-rl/
+mkdir $B/bundle-rl && cp $B/tmpl-layout/config.json $B/bundle-rl/
+runc run -d -b $B/bundle-rl rl </dev/null >/dev/null 2>&1
+runc exec rl /bin/echo hi >/dev/null
+runc kill rl KILL
+runc delete -f rl
+rm -rf $B/bundle-rl $B/data-rl
+SH
 cat > $B/cycles/lxc.sh <<SH
 set -e
 mkdir $B/lxc/lc && cp $B/lxc-tmpl/config $B/lxc/lc/config
@@ -78,10 +100,10 @@ $P run -d --name pc --network=none --ulimit nofile=1024:1024 --ulimit nproc=1024
 $P exec pc /bin/echo hi >/dev/null
 $P rm -f -t 0 pc >/dev/null
 SH
-for s in cbsd runc lxc podman; do bash $B/cycles/$s.sh || { echo "$s cycle failed"; exit 1; }; done
+for s in cbsd runc runc-layout lxc podman; do bash $B/cycles/$s.sh || { echo "$s cycle failed"; exit 1; }; done
 
 hyperfine -N --style basic --warmup 2 --runs "$RUNS" --export-json $B/cycle.json \
-	-n cbsd "bash $B/cycles/cbsd.sh" -n runc "bash $B/cycles/runc.sh" \
+	-n cbsd "bash $B/cycles/cbsd.sh" -n runc "bash $B/cycles/runc.sh" -n runc-layout "bash $B/cycles/runc-layout.sh" \
 	-n lxc "bash $B/cycles/lxc.sh" -n podman "bash $B/cycles/podman.sh" >&2
 
 # Per-step medians of cbsd and runc, 15 cycles each.
@@ -92,25 +114,27 @@ env = dict(os.environ, workdir=w)
 def t(argv, **kw):
     s = time.perf_counter(); subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw); return (time.perf_counter() - s) * 1000
 steps = {"cbsd": {}, "runc": {}}
+def record(name, vals):
+    for k, v in zip(["create", "start", "exec", "stop", "remove"], vals):
+        steps[name].setdefault(k, []).append(v)
 for i in range(17):
     c = [t([cbsd, "jcreate", "jname=s1", "ver=busybox", "baserw=0", "vnet=0", "ip4_addr=0"], env=env),
          t([cbsd, "jstart", "s1"], env=env), t([cbsd, "jexec", "jname=s1", "/bin/echo", "hi"], env=env),
          t([cbsd, "jstop", "s1"], env=env), t([cbsd, "jremove", "s1"], env=env)]
-    os.makedirs(B + "/bundle2"); 
-    s0 = time.perf_counter(); subprocess.run(["cp", B + "/tmpl/config.json", B + "/bundle2/"], check=True); c0 = (time.perf_counter() - s0) * 1000
-    r = [c0, t(["runc", "run", "-d", "-b", B + "/bundle2", "rs"], stdin=subprocess.DEVNULL), t(["runc", "exec", "rs", "/bin/echo", "hi"]),
-         t(["runc", "kill", "rs", "KILL"]) + t(["runc", "delete", "-f", "rs"]), t(["rm", "-rf", B + "/bundle2"])]
-    if i < 2: continue
-    for name, vals in (("cbsd", c), ("runc", r)):
-        for k, v in zip(["create", "start", "exec", "stop", "remove"], vals):
-            steps[name].setdefault(k, []).append(v)
+    if i >= 2: record("cbsd", c)
+for i in range(17):
+    r = [t(["sh", "-c", f"mkdir {B}/bundle2 && cp {B}/tmpl/config.json {B}/bundle2/"]),
+         t(["runc", "run", "-d", "-b", B + "/bundle2", "rs"], stdin=subprocess.DEVNULL),
+         t(["runc", "exec", "rs", "/bin/echo", "hi"]),
+         t(["sh", "-c", "runc kill rs KILL && runc delete -f rs"]), t(["rm", "-rf", B + "/bundle2"])]
+    if i >= 2: record("runc", r)
 res = json.load(open(B + "/cycle.json"))["results"]
 med = {r["command"]: statistics.median(r["times"]) * 1000 for r in res}
 mean = {r["command"]: r["mean"] * 1000 for r in res}
-print("| tool | median ms | mean ms | median / runc |")
-print("|---|---:|---:|---:|")
-for k in ["cbsd", "runc", "lxc", "podman"]:
-    print(f"| {k} | {med[k]:.1f} | {mean[k]:.1f} | {med[k]/med['runc']:.2f}x |")
+print("| tool | median ms | mean ms | median / runc | median / runc-layout |")
+print("|---|---:|---:|---:|---:|")
+for k in ["cbsd", "runc", "runc-layout", "lxc", "podman"]:
+    print(f"| {k} | {med[k]:.1f} | {mean[k]:.1f} | {med[k]/med['runc']:.2f}x | {med[k]/med['runc-layout']:.2f}x |")
 print()
 print("| step (median ms) | create | start | exec | stop | remove |")
 print("|---|---:|---:|---:|---:|---:|")

@@ -9,8 +9,8 @@ import (
 	"syscall"
 )
 
-// CopyTree copies the directory tree src to dst (which must not exist yet)
-// preserving modes, owners, modification times, symbolic links and hard
+// CopyTree copies the directory tree src into dst (existing directories
+// are merged, existing files are an error) preserving modes, owners, modification times, symbolic links and hard
 // links. It is meant for the small writable part of a base (etc, root,
 // var, ...); named pipes are recreated, device nodes and sockets skipped.
 func CopyTree(src, dst string) error {
@@ -32,8 +32,10 @@ func CopyTree(src, dst string) error {
 		st, _ := fi.Sys().(*syscall.Stat_t)
 		switch mode := fi.Mode(); {
 		case mode.IsDir():
-			if err := os.Mkdir(to, mode.Perm()|0o700); err != nil && !(rel == "." && os.IsExist(err)) {
-				return err
+			if err := os.Mkdir(to, mode.Perm()|0o700); err != nil {
+				if st, serr := os.Stat(to); !os.IsExist(err) || serr != nil || !st.IsDir() {
+					return err
+				}
 			}
 			dirs = append(dirs, dirTime{to, fi})
 			return chown(to, st)

@@ -74,6 +74,13 @@ func forEach(ctx context.Context, c *Ctx, a *Args, fn func(ctx context.Context, 
 		return err
 	}
 	s, _ := c.Service(ctx)
+	run := fn
+	fn = func(ctx context.Context, s *service.Service, n string) (string, error) {
+		if env.IsMask(n) {
+			return "", fmt.Errorf("No such jail: %s: %w", n, errdefs.ErrNotFound)
+		}
+		return run(ctx, s, n)
+	}
 	if len(names) == 1 {
 		msg, err := fn(ctx, s, names[0])
 		if err != nil {

@@ -62,6 +62,13 @@ type Process struct {
 	Stderr *os.File
 }
 
+// Preparer is implemented by drivers that can get a start going (start a
+// helper process, say) while the caller is still preparing it. The
+// returned function releases what Prepare made if Start is not called.
+type Preparer interface {
+	Prepare(name, runDir, log string) (release func())
+}
+
 // StopOptions tune Stop.
 type StopOptions struct {
 	// Grace is how long the environment may take to shut down before it is

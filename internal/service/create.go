@@ -209,6 +209,12 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 			return nil, err
 		}
 	}
+	if sk := knobs["jailsysskeldir"]; sk != "" && sk != "0" {
+		// A system skeleton (hook scripts, tests/, fstab.local ...).
+		if err := base.CopyTree(sk, sysDir); err != nil {
+			return nil, fmt.Errorf("jailsysskeldir: %w", err)
+		}
+	}
 	if !empty {
 		s.printf("jcreate: populating %s from %s (baserw=%s)\n", data, filepath.Base(baseDir), e.Get("baserw"))
 		if err := s.populate(ctx, e, baseDir, data); err != nil {
@@ -257,6 +263,18 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	for _, res := range hook.RunHost(ctx, s.Run, filepath.Join(sysDir, "master_create.d"), e, log) {
 		if res.Err != nil {
 			s.printf("jcreate: hook %s failed (ignored): %v\n", res.Script, res.Err)
+		}
+	}
+	if len(hook.Scripts(filepath.Join(sysDir, "create.d"))) > 0 {
+		// create.d runs inside the jail: start it for them, stop it again.
+		ol.Release()
+		if _, err := s.Start(ctx, name); err != nil {
+			s.printf("jcreate: create.d: %v (ignored)\n", err)
+		} else {
+			s.runInside(ctx, e, "create.d", log)
+			if err := s.Stop(ctx, name); err != nil {
+				s.printf("jcreate: create.d: %v (ignored)\n", err)
+			}
 		}
 	}
 	if req.Jconf != "" && knobs["removejconf"] == "1" {

@@ -50,6 +50,10 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 	if st := s.State(ctx, e); st.Running {
 		return st, fmt.Errorf("jail %s already running, jid: %d: %w", name, st.Pid, errdefs.ErrRunning)
 	}
+	if pr, ok := s.Driver.(runtime.Preparer); ok {
+		release := pr.Prepare(name, s.L.RunDir(name), s.consoleLog(e))
+		defer release()
+	}
 	log := s.hookLog(name)
 	defer log.Close()
 	sysDir := s.L.SysDir(name)

@@ -2,6 +2,8 @@ package oci
 
 import (
 	"log/slog"
+	"os"
+	"sync"
 
 	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/sys"
@@ -17,6 +19,16 @@ type Driver struct {
 	Self string
 	Run  *sys.Runner
 	Log  *slog.Logger
+
+	mu   sync.Mutex
+	warm map[string]*warmSupervisor
+}
+
+// warmSupervisor is a supervisor started by Prepare that waits for its plan.
+type warmSupervisor struct {
+	proc   *os.Process
+	report *os.File // read end of the supervisor's report pipe
+	goW    *os.File // write end: "plan ready"
 }
 
 var _ runtime.Driver = (*Driver)(nil)

@@ -68,23 +68,20 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err := writeJSON(filepath.Join(s.RunDir, planFile), plan{Spec: *s, Runtime: *rt, ID: id}); err != nil {
 		return runtime.State{}, err
 	}
-	logf, err := os.OpenFile(s.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
-	if err != nil {
-		return runtime.State{}, err
+	w := d.takeWarm(s.Name)
+	if w == nil {
+		if w, err = d.spawn(s.RunDir, s.Log); err != nil {
+			return runtime.State{}, err
+		}
 	}
-	defer logf.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return runtime.State{}, err
+	defer w.proc.Release()
+	defer w.report.Close()
+	r, p := w.report, w.proc
+	if _, err := w.goW.Write([]byte("p")); err != nil {
+		w.goW.Close()
+		return runtime.State{}, fmt.Errorf("supervisor of %s died before its start (see %s)", s.Name, s.Log)
 	}
-	defer r.Close()
-	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.Self, "__supervise", s.RunDir}, Stdout: logf,
-		ExtraFiles: []*os.File{w}})
-	w.Close()
-	if err != nil {
-		return runtime.State{}, err
-	}
-	defer p.Release()
+	w.goW.Close()
 	type result struct {
 		rep report
 		err error
@@ -119,6 +116,69 @@ func lockErr(msg string) error {
 		return errdefs.ErrLocked
 	}
 	return nil
+}
+
+// Prepare implements runtime.Preparer: the supervisor starts (a process
+// start costs milliseconds) while the caller prepares the jail; it waits
+// for the plan and leaves quietly if release is called instead.
+func (d *Driver) Prepare(name, runDir, log string) func() {
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return func() {}
+	}
+	w, err := d.spawn(runDir, log)
+	if err != nil {
+		return func() {}
+	}
+	d.mu.Lock()
+	if d.warm == nil {
+		d.warm = map[string]*warmSupervisor{}
+	}
+	d.warm[name] = w
+	d.mu.Unlock()
+	return func() {
+		if w := d.takeWarm(name); w != nil {
+			w.goW.Close() // EOF: the supervisor exits without doing anything
+			w.report.Close()
+			w.proc.Release()
+		}
+	}
+}
+
+func (d *Driver) takeWarm(name string) *warmSupervisor {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	w := d.warm[name]
+	delete(d.warm, name)
+	return w
+}
+
+// spawn starts a supervisor for runDir: fd 3 its report, fd 4 "plan ready".
+func (d *Driver) spawn(runDir, log string) (*warmSupervisor, error) {
+	logf, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	goR, goW, err := os.Pipe()
+	if err != nil {
+		repR.Close()
+		repW.Close()
+		return nil, err
+	}
+	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.Self, "__supervise", runDir}, Stdout: logf,
+		ExtraFiles: []*os.File{repW, goR}})
+	repW.Close()
+	goR.Close()
+	if err != nil {
+		repR.Close()
+		goW.Close()
+		return nil, err
+	}
+	return &warmSupervisor{proc: p, report: repR, goW: goW}, nil
 }
 
 // State implements runtime.Driver.

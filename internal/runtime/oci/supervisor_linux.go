@@ -30,6 +30,10 @@ type report struct {
 // its parent (fd 3) how that went, then stays until the jail's init exits.
 func RunSupervisor(runDir string) int {
 	out := os.NewFile(3, "report")
+	// Wait until jstart has written the plan (EOF: the start was called off).
+	if n, _ := os.NewFile(4, "go").Read(make([]byte, 1)); n == 0 {
+		return 0
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s := &supervisor{runDir: runDir, log: log, run: sys.NewRunner(log)}
 	pid, err := s.start()
@@ -193,6 +197,7 @@ func (s *supervisor) release() {
 // they handed over stay held until the runtime's state is removed too.
 func (s *supervisor) wait() int {
 	go s.serve()
+	go s.touchOwner()
 	code := <-s.exited
 	s.ln.Close()
 	s.reaper.close()
@@ -200,6 +205,9 @@ func (s *supervisor) wait() int {
 		os.Remove(filepath.Join(s.runDir, f))
 	}
 	os.WriteFile(filepath.Join(s.runDir, exitFile), []byte(strconv.Itoa(code)+"\n"), 0o644)
+	if s.p.Spec.Net != nil {
+		network.RemoveVeth(s.p.Spec.Name) // quick, and visible to other tools
+	}
 	s.mu.Lock()
 	for _, c := range s.stoppers {
 		send(c, &message{Exit: &code})
@@ -212,15 +220,26 @@ func (s *supervisor) wait() int {
 	} else {
 		os.Remove(filepath.Join(s.runDir, planFile)) // nothing left for Cleanup to delete
 	}
-	if s.p.Spec.Net != nil {
-		network.RemoveVeth(s.p.Spec.Name)
-	}
 	s.release()
 	for _, f := range held {
 		f.Close()
 	}
 	s.log.Info("jail exited", "jail", s.p.Spec.Name, "status", code)
 	return 0
+}
+
+// OwnerRefresh is how often the ownership file's time stamp is renewed, so
+// other nodes can tell a live owner from a stale file (CBSD's cbsdd does it
+// every ~5 minutes and treats 30 minutes as stale).
+const OwnerRefresh = 5 * time.Minute
+
+func (s *supervisor) touchOwner() {
+	t := time.NewTicker(OwnerRefresh)
+	defer t.Stop()
+	for range t.C {
+		now := time.Now()
+		os.Chtimes(s.p.Spec.OwnerFile, now, now)
+	}
 }
 
 func (s *supervisor) serve() {
