@@ -29,7 +29,12 @@ func (s *Service) List(ctx context.Context, f inventory.Filter, withUnregistered
 	}
 	for _, e := range es {
 		if live[e.Name()] || e.Status() == env.StatusOn || e.Int("jid") != 0 {
-			s.Reconcile(ctx, e)
+			wasOn := e.Status() == env.StatusOn
+			if st := s.Reconcile(ctx, e); !st.Running && wasOn {
+				// Killed behind cbsd's back: fix the inventory too, as
+				// CBSD's loader does.
+				s.markOff(ctx, e)
+			}
 		}
 	}
 	if !withUnregistered {
