@@ -33,7 +33,13 @@ func (s *Service) List(ctx context.Context, f inventory.Filter, withUnregistered
 			if st := s.Reconcile(ctx, e); !st.Running && wasOn {
 				// Killed behind cbsd's back: fix the inventory too, as
 				// CBSD's loader does.
-				s.markOff(ctx, e)
+				s.Store.Update(ctx, e.Name(), func(x *env.Env) error {
+					x.Set("jid", "0")
+					if x.Status() == env.StatusOn {
+						x.Set("status", "0")
+					}
+					return nil
+				})
 			}
 		}
 	}
