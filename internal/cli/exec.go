@@ -8,6 +8,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/service"
 )
 
 var jexecOpts = map[string]bool{"jname": true, "user": true, "dir": true, "cmd": true, "quiet": true, "inter": true, "workdir": true}
@@ -55,8 +56,14 @@ func runJexec(ctx context.Context, c *Ctx, all *Args) error {
 	if err != nil {
 		return err
 	}
-	code, err := s.Exec(ctx, name, runtime.Process{Argv: argv, User: a.KV["user"], Dir: a.KV["dir"],
-		Stdin: c.Stdin, Stdout: fileOf(c.Stdout, os.Stdout), Stderr: fileOf(c.Stderr, os.Stderr)})
+	return execIn(ctx, c, s, name, runtime.Process{Argv: argv, User: a.KV["user"], Dir: a.KV["dir"]})
+}
+
+// execIn runs p in a jail on the command's stdio and turns a non-zero exit
+// code into the command's own.
+func execIn(ctx context.Context, c *Ctx, s *service.Service, name string, p runtime.Process) error {
+	p.Stdin, p.Stdout, p.Stderr = c.Stdin, fileOf(c.Stdout, os.Stdout), fileOf(c.Stderr, os.Stderr)
+	code, err := s.Exec(ctx, name, p)
 	if err != nil {
 		return err
 	}
@@ -100,15 +107,7 @@ func jloginCmd() *Command {
 			if fi, err := c.Stdin.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 				tty = false // not a terminal: a plain shell on the pipe
 			}
-			code, err := s.Exec(ctx, name, runtime.Process{Argv: shell, User: a.KV["user"], TTY: tty, Dir: "/root",
-				Stdin: c.Stdin, Stdout: fileOf(c.Stdout, os.Stdout), Stderr: fileOf(c.Stderr, os.Stderr)})
-			if err != nil {
-				return err
-			}
-			if code != 0 {
-				return &errdefs.ExitCode{Code: code}
-			}
-			return nil
+			return execIn(ctx, c, s, name, runtime.Process{Argv: shell, User: a.KV["user"], TTY: tty, Dir: "/root"})
 		},
 	}
 }

@@ -84,34 +84,38 @@ func recv(c *net.UnixConn) (*message, []*os.File, error) {
 	return m, files, nil
 }
 
-// dialPacket connects to a SOCK_SEQPACKET socket. Long paths are reached
-// through /proc/self/fd of their directory, so the 108-byte limit of
-// sun_path never bites deep workdirs.
-func dialPacket(path string) (*net.UnixConn, error) {
-	addr := path
-	if len(path) > 100 {
-		dir, err := unix.Open(filepath.Dir(path), unix.O_PATH|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return nil, err
-		}
-		defer unix.Close(dir)
-		addr = fmt.Sprintf("/proc/self/fd/%d/%s", dir, filepath.Base(path))
+// shortAddr returns an address for the socket at path that fits sun_path:
+// long paths are reached through /proc/self/fd of their directory, so deep
+// workdirs never hit the 108-byte limit. Call done once the address is used.
+func shortAddr(path string) (addr string, done func(), err error) {
+	if len(path) <= 100 {
+		return path, func() {}, nil
 	}
+	dir, err := unix.Open(filepath.Dir(path), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("/proc/self/fd/%d/%s", dir, filepath.Base(path)), func() { unix.Close(dir) }, nil
+}
+
+// dialPacket connects to a SOCK_SEQPACKET socket.
+func dialPacket(path string) (*net.UnixConn, error) {
+	addr, done, err := shortAddr(path)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	return net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: addr, Net: "unixpacket"})
 }
 
-// listenPacket listens on a SOCK_SEQPACKET socket at path (see dialPacket).
+// listenPacket listens on a SOCK_SEQPACKET socket at path.
 func listenPacket(path string) (*net.UnixListener, error) {
 	os.Remove(path)
-	addr := path
-	if len(path) > 100 {
-		dir, err := unix.Open(filepath.Dir(path), unix.O_PATH|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return nil, err
-		}
-		defer unix.Close(dir)
-		addr = fmt.Sprintf("/proc/self/fd/%d/%s", dir, filepath.Base(path))
+	addr, done, err := shortAddr(path)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	l, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: addr, Net: "unixpacket"})
 	if err != nil {
 		return nil, err

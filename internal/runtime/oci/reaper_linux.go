@@ -66,15 +66,20 @@ func (r *reaper) reap() {
 
 // watch returns a channel that receives pid's exit code.
 func (r *reaper) watch(pid int) chan int {
-	ch := make(chan int, 1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.register(pid)
+}
+
+// register needs r.mu held.
+func (r *reaper) register(pid int) chan int {
+	ch := make(chan int, 1)
 	if code, ok := r.early[pid]; ok {
 		delete(r.early, pid)
 		ch <- code
-		return ch
+	} else {
+		r.waiters[pid] = ch
 	}
-	r.waiters[pid] = ch
 	return ch
 }
 
@@ -88,13 +93,7 @@ func (r *reaper) start(path string, argv []string, attr *os.ProcAttr) (int, chan
 	}
 	pid := p.Pid
 	p.Release()
-	ch := make(chan int, 1)
-	if code, ok := r.early[pid]; ok {
-		delete(r.early, pid)
-		ch <- code
-	} else {
-		r.waiters[pid] = ch
-	}
+	ch := r.register(pid)
 	r.mu.Unlock()
 	return pid, ch, nil
 }
