@@ -27,7 +27,7 @@ func run() int {
 			return oci.RunSupervisor(os.Args[2])
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
 	return cli.New().Main(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }
