@@ -1,0 +1,84 @@
+package lock
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+)
+
+func TestAcquireRelease(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "web1.lock")
+	l1, err := Acquire(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l1.File() == nil {
+		t.Fatal("File() = nil while held")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	start := time.Now()
+	l2, err := Acquire(ctx, p)
+	cancel()
+	if !errors.Is(err, errdefs.ErrBusy) {
+		l2.Release()
+		t.Fatalf("second Acquire while held = %v, want ErrBusy", err)
+	}
+	if d := time.Since(start); d < 40*time.Millisecond {
+		t.Errorf("second Acquire gave up after %v, before the context expired", d)
+	}
+
+	// Released while a waiter is polling: the waiter gets the lock.
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		l, err := Acquire(ctx, p)
+		if err == nil {
+			l.Release()
+		}
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	l1.Release()
+	if err := <-done; err != nil {
+		t.Fatalf("Acquire after Release: %v", err)
+	}
+	if l1.File() != nil {
+		t.Error("File() after Release is not nil")
+	}
+
+	l3, err := Acquire(context.Background(), p)
+	if err != nil {
+		t.Fatalf("Acquire after Release: %v", err)
+	}
+	l3.Release()
+	l3.Release() // twice is harmless
+	var nilLock *OpLock
+	nilLock.Release()
+}
+
+func TestAcquireCancelled(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.lock")
+	l, err := Acquire(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Acquire(ctx, p); !errors.Is(err, errdefs.ErrBusy) {
+		t.Errorf("Acquire with a cancelled context = %v, want ErrBusy", err)
+	}
+}
+
+func TestAcquireBadPath(t *testing.T) {
+	_, err := Acquire(context.Background(), filepath.Join(t.TempDir(), "missing", "x.lock"))
+	if err == nil || errors.Is(err, errdefs.ErrBusy) {
+		t.Errorf("Acquire in a missing directory = %v, want an open error", err)
+	}
+}
