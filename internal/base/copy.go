@@ -69,7 +69,10 @@ func CopyTree(src, dst string) error {
 			if err := syscall.Mkfifo(to, uint32(mode.Perm())); err != nil {
 				return err
 			}
-			return chown(to, st)
+			if err := chown(to, st); err != nil {
+				return err
+			}
+			return os.Chmod(to, mode.Perm())
 		default:
 			return nil // devices and sockets are not part of a jail's writable tree
 		}

@@ -30,6 +30,11 @@ func ParseAssignments(r io.Reader) ([]Assignment, error) {
 	for sc.Scan() {
 		n++
 		line := strings.TrimSpace(strings.TrimRight(sc.Text(), "\r"))
+		// A double-quoted value may span lines, as in a sourced shell file.
+		for strings.Count(unescaped(line), `"`)%2 == 1 && sc.Scan() {
+			n++
+			line += "\n" + strings.TrimRight(sc.Text(), "\r")
+		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -49,6 +54,27 @@ func ParseAssignments(r io.Reader) ([]Assignment, error) {
 		out = append(out, Assignment{key, val})
 	}
 	return out, sc.Err()
+}
+
+// unescaped drops backslash-escaped characters and single-quoted runs, so
+// the double quotes left can be counted.
+func unescaped(s string) string {
+	var b strings.Builder
+	inSingle := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\'' && !inSingle && strings.Count(b.String(), `"`)%2 == 0:
+			inSingle = true
+		case c == '\'' && inSingle:
+			inSingle = false
+		case inSingle:
+		case c == '\\' && i+1 < len(s):
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func validKey(k string) bool {
@@ -170,12 +196,31 @@ func ReadDescriptor(r io.Reader, workdir string) (e *Env, extra map[string]strin
 	return e, extra, nil
 }
 
-// ToPlaceholder replaces a leading workdir prefix by CBSDROOT.
+// ToPlaceholder replaces the first occurrence of the workdir as a whole
+// path (followed by '/' or the end, not part of a longer name) by CBSDROOT.
 func ToPlaceholder(v, workdir string) string {
 	if workdir == "" || workdir == "/" {
 		return v
 	}
-	return strings.Replace(v, workdir, Placeholder, 1)
+	for from := 0; ; {
+		i := strings.Index(v[from:], workdir)
+		if i < 0 {
+			return v
+		}
+		i += from
+		end := i + len(workdir)
+		startOK := i == 0 || !isPathChar(v[i-1])
+		endOK := end == len(v) || v[end] == '/' || !isPathChar(v[end])
+		if startOK && endOK {
+			return v[:i] + Placeholder + v[end:]
+		}
+		from = i + 1
+	}
+}
+
+func isPathChar(c byte) bool {
+	return c == '/' || c == '.' || c == '-' || c == '_' || c == '@' || c == '%' || c == ':' ||
+		(c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
 // FromPlaceholder replaces the first CBSDROOT by workdir.

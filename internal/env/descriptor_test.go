@@ -274,3 +274,38 @@ func TestPlaceholder(t *testing.T) {
 		t.Errorf("FromPlaceholder with empty workdir = %q", got)
 	}
 }
+
+func TestToPlaceholderBoundaries(t *testing.T) {
+	const w = "/usr/jails"
+	for _, tc := range []struct{ in, want string }{
+		{"/usr/jails/jails-data/a-data", "CBSDROOT/jails-data/a-data"},
+		{"/usr/jails", "CBSDROOT"},
+		{"/usr/jails2/x", "/usr/jails2/x"},
+		{"/data/usr/jails/x", "/data/usr/jails/x"},
+		{"cp /usr/jails/a /usr/jails/b", "cp CBSDROOT/a /usr/jails/b"},
+		{"/usr/jails2 /usr/jails/x", "/usr/jails2 CBSDROOT/x"},
+	} {
+		if got := ToPlaceholder(tc.in, w); got != tc.want {
+			t.Errorf("ToPlaceholder(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMultiLineValueRoundTrip(t *testing.T) {
+	e := New("ml")
+	e.Set("exec_start", "echo 1\necho \"2\"")
+	var b strings.Builder
+	if err := WriteDescriptor(&b, e, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := ReadDescriptor(strings.NewReader(b.String()), "")
+	if err != nil {
+		t.Fatalf("read back: %v\n%s", err, b.String())
+	}
+	if got.Get("exec_start") != "echo 1\necho \"2\"" {
+		t.Fatalf("exec_start = %q", got.Get("exec_start"))
+	}
+	if got.Name() != "ml" {
+		t.Fatalf("jname = %q", got.Name())
+	}
+}

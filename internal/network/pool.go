@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
@@ -47,14 +48,14 @@ func ParsePool(s string) (*Pool, error) {
 			} else {
 				b := first.As4()
 				var n int
-				if _, err = fmt.Sscanf(tail, "%d", &n); err == nil && n >= 0 && n <= 255 {
+				if n, err = strconv.Atoi(tail); err == nil && n >= 0 && n <= 255 {
 					b[3] = byte(n)
 					last = netip.AddrFrom4(b)
 				} else if err == nil {
 					err = fmt.Errorf("bad octet")
 				}
 			}
-			if err != nil || last.Less(first) {
+			if err != nil || !last.Is4() || last.Less(first) {
 				return nil, fmt.Errorf("pool range %q: %w", f, errdefs.ErrInvalid)
 			}
 			p.ranges = append(p.ranges, ipRange{first, last})
@@ -87,7 +88,7 @@ func (p *Pool) Gateway() netip.Addr { return p.ranges[0].first }
 func (p *Pool) Allocate(used map[netip.Addr]bool) (netip.Addr, error) {
 	gw := p.Gateway()
 	for _, r := range p.ranges {
-		for a := r.first; a.Compare(r.last) <= 0; a = a.Next() {
+		for a := r.first; a.IsValid() && a.Compare(r.last) <= 0; a = a.Next() {
 			if a == gw || used[a] {
 				continue
 			}
@@ -157,12 +158,22 @@ func UsedAddrs(values []string) map[netip.Addr]bool {
 	return used
 }
 
-// HasDHCP reports whether an ip4_addr value asks for pool allocation.
+// HasDHCP reports whether an ip4_addr value asks for pool allocation
+// ("DHCP", or "nic|DHCP" with a pinned NIC).
 func HasDHCP(v string) bool {
 	for _, f := range strings.Split(v, ",") {
-		if strings.EqualFold(strings.TrimSpace(f), "DHCP") {
+		if IsDHCPWord(f) {
 			return true
 		}
 	}
 	return false
+}
+
+// IsDHCPWord reports whether one ip4_addr element is DHCP (pin allowed).
+func IsDHCPWord(f string) bool {
+	f = strings.TrimSpace(f)
+	if i := strings.IndexByte(f, '|'); i >= 0 {
+		f = f[i+1:]
+	}
+	return strings.EqualFold(f, "DHCP")
 }

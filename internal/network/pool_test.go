@@ -221,3 +221,17 @@ func TestHasDHCP(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePoolStrict(t *testing.T) {
+	for _, bad := range []string{"10.0.0.10-20x", "10.0.0.10-::ffff:10.0.0.20", "10.0.0.10-300"} {
+		if _, err := ParsePool(bad); err == nil {
+			t.Errorf("ParsePool(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPinnedDHCP(t *testing.T) {
+	if !HasDHCP("eth0|DHCP") || !IsDHCPWord(" eth0|dhcp ") || IsDHCPWord("10.0.0.2") {
+		t.Fatal("pinned DHCP not recognised")
+	}
+}

@@ -364,7 +364,7 @@ func (s *Service) allocateIP(ctx context.Context, e *env.Env) error {
 	var parts []string
 	for _, f := range strings.Split(e.Get("ip4_addr"), ",") {
 		f = strings.TrimSpace(f)
-		if !strings.EqualFold(f, "DHCP") {
+		if !network.IsDHCPWord(f) {
 			parts = append(parts, f)
 			if ps, err := network.ParseAddrs(f, pool.Prefix); err == nil {
 				for _, p := range ps {
@@ -378,7 +378,11 @@ func (s *Service) allocateIP(ctx context.Context, e *env.Env) error {
 			return err
 		}
 		used[a] = true
-		parts = append(parts, netip.PrefixFrom(a, pool.Prefix).String())
+		pin := ""
+		if i := strings.IndexByte(f, '|'); i >= 0 {
+			pin = f[:i+1]
+		}
+		parts = append(parts, pin+netip.PrefixFrom(a, pool.Prefix).String())
 	}
 	e.Set("ip4_addr", strings.Join(parts, ","))
 	return nil

@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+
+	"github.com/cbsdgo/cbsd/internal/env"
 )
 
 // DefaultWorkdir is CBSD's default workdir.
@@ -95,17 +98,18 @@ func rcConfWorkdir(path string) string {
 	if err != nil {
 		return ""
 	}
+	w := ""
 	for _, line := range splitLines(string(b)) {
-		const k = "cbsd_workdir="
-		if len(line) > len(k) && line[:len(k)] == k {
-			v := line[len(k):]
-			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
-				v = v[1 : len(v)-1]
-			}
-			return v
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if !strings.HasPrefix(line, "cbsd_workdir=") {
+			continue
+		}
+		// The value may be quoted and followed by ';' or a comment.
+		if as, err := env.ParseAssignments(strings.NewReader(line)); err == nil && len(as) == 1 {
+			w = as[0].Value // the last assignment wins, as when sourced
 		}
 	}
-	return ""
+	return w
 }
 
 func splitLines(s string) []string {

@@ -256,3 +256,25 @@ func TestPlatformArch(t *testing.T) {
 		t.Errorf("Platform %q Arch %q", Platform(), Arch())
 	}
 }
+
+func TestRcConfWorkdirForms(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{`cbsd_workdir="/x" # comment`, "/x"},
+		{`cbsd_workdir="/x";`, "/x"},
+		{"cbsd_workdir=\"/x\"\r", "/x"},
+		{`  cbsd_workdir='/y'`, "/y"},
+		{`cbsd_workdir=/z`, "/z"},
+	} {
+		p := filepath.Join(t.TempDir(), "rc.conf")
+		if err := os.WriteFile(p, []byte("hostname=\"h\"\n"+tc.line+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Resolve("", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%q: Resolve = %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
