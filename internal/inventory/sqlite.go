@@ -104,15 +104,17 @@ func Create(ctx context.Context, path string) (*SQLite, error) {
 func dsn(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(DELETE)")
+	q.Add("_pragma", "journal_mode(PERSIST)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }
 
-// open opens the database. It keeps CBSD's rollback journal: readers need
-// no extra files, which keeps the many short-lived cbsd processes fast (a
-// WAL would be opened and mapped by every one of them).
+// open opens the database. It keeps a rollback journal, as CBSD does:
+// readers need no extra files, which keeps the many short-lived cbsd
+// processes fast (a WAL would be opened and mapped by every one of them).
+// The journal file persists between writes (journal_mode=PERSIST), so a
+// write does not create and unlink it each time.
 func open(path string) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
