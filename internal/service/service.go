@@ -119,18 +119,34 @@ func (s *Service) Reconcile(ctx context.Context, e *env.Env) runtime.State {
 	return st
 }
 
-// hookLog opens the environment's hook log for appending.
+// hookLog returns the environment's hook log, opened for appending on the
+// first write (most operations run no hook and make no file).
 func (s *Service) hookLog(name string) io.WriteCloser {
-	f, err := os.OpenFile(s.L.Path("var", "log", name+".hooks.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
-	if err != nil {
-		return nopWriteCloser{io.Discard}
-	}
-	return f
+	return &lazyLog{path: s.L.Path("var", "log", name+".hooks.log")}
 }
 
-type nopWriteCloser struct{ io.Writer }
+type lazyLog struct {
+	path string
+	f    *os.File
+	err  error
+}
 
-func (nopWriteCloser) Close() error { return nil }
+func (l *lazyLog) Write(p []byte) (int, error) {
+	if l.f == nil && l.err == nil {
+		l.f, l.err = os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	}
+	if l.err != nil {
+		return len(p), nil // a log that cannot be written never fails an operation
+	}
+	return l.f.Write(p)
+}
+
+func (l *lazyLog) Close() error {
+	if l.f != nil {
+		return l.f.Close()
+	}
+	return nil
+}
 
 // notFound builds CBSD's "No such jail" error.
 func notFound(name string) error {
