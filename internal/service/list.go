@@ -8,6 +8,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/inventory"
+	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
 // List returns the environments matching f with jid/status reconciled
@@ -103,9 +104,9 @@ func (s *Service) Set(ctx context.Context, name string, kv map[string]string) (*
 		return nil, err
 	}
 	// Keep the last registered descriptor in step with the inventory.
-	if f, ferr := os.Create(s.L.SysRcconf(name)); ferr == nil {
-		env.WriteDescriptor(f, out, "")
-		f.Close()
+	var b strings.Builder
+	if err := env.WriteDescriptor(&b, out, ""); err == nil {
+		workdir.WriteFileAtomic(s.L.SysRcconf(name), []byte(b.String()), 0o644)
 	}
 	return out, nil
 }

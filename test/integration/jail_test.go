@@ -389,3 +389,35 @@ func zombie(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && len(s) > i+2 && s[i+2] == 'Z'
 }
+
+// TestSupervisorKilled: a jail whose supervisor died keeps running (its
+// init holds the ownership lock) and jstop still stops it cleanly.
+func TestSupervisorKilled(t *testing.T) {
+	n := newNode(t)
+	n.busybox()
+	n.ok("jcreate", "jname=sv1", "ver=busybox", "ip4_addr=DHCP", "vnet=1")
+	n.ok("jstart", "sv1")
+	for _, p := range procsNamed("__supervise") {
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(b), filepath.Join(n.W, "var/run/oci/sv1")) && !zombie(p) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if s := n.status("sv1"); s != "On" {
+		t.Fatalf("status with supervisor gone = %q", s)
+	}
+	owner := filepath.Join(n.W, "jails-system/sv1/locked")
+	if b, err := os.ReadFile(owner); err != nil || strings.TrimSpace(string(b)) != "it" {
+		t.Fatalf("ownership file = %q, %v", b, err)
+	}
+	n.ok("jexec", "jname=sv1", "true")
+	n.ok("jstop", "sv1")
+	if s := n.status("sv1"); s != "Off" {
+		t.Fatalf("status after jstop = %q", s)
+	}
+	if out, _ := exec.Command("runc", "--root", filepath.Join(n.W, "var/run/runc"), "list", "-q").Output(); strings.TrimSpace(string(out)) != "" {
+		t.Fatalf("runtime state left: %q", out)
+	}
+	n.ok("jstart", "sv1")
+	n.ok("jexec", "jname=sv1", "true")
+}
