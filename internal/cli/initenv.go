@@ -28,6 +28,7 @@ var initenvKeys = []string{
 	"nodeip6pool", "nat_enable", "natip", "fbsdrepo", "repo", "zfsfeat", "hammerfeat",
 	"jail_interface", "parallel", "stable", "sqlreplica", "statsd_bhyve_enable",
 	"statsd_jail_enable", "statsd_hoster_enable", "default_vs", "oci_runtime", "bridge",
+	"owner_stale",
 }
 
 var initenvDefaults = map[string]string{
@@ -37,7 +38,7 @@ var initenvDefaults = map[string]string{
 	"natip": "auto", "fbsdrepo": "1", "repo": "0", "zfsfeat": "0", "hammerfeat": "0",
 	"jail_interface": "auto", "parallel": "5", "stable": "0", "sqlreplica": "1",
 	"statsd_bhyve_enable": "0", "statsd_jail_enable": "0", "statsd_hoster_enable": "0",
-	"default_vs": "0", "oci_runtime": "auto", "bridge": "cbsdbr0",
+	"default_vs": "0", "oci_runtime": "auto", "bridge": "cbsdbr0", "owner_stale": "1800",
 }
 
 func initenvCmd() *Command {

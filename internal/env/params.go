@@ -51,6 +51,8 @@ var Columns = []Column{
 	{"gid", "UNSIGNED INTEGER", "0"}, {"tags", "text", "0"}, {"ci_gw4", "text", "0"},
 	{"zfs_encryption", "text", "0"}, {"boot_delay", "integer", "0"},
 	{"allow_nfsd", "integer", "0"}, {"jnameserver", "text", "0"},
+	// cbsd additions (ignored by CBSD's tools): seconds a mount hook may run.
+	{"mnt_timeout", "integer", "0"},
 }
 
 // JARG lists the serialisable parameters (CBSD's share/jail-arg): what a
@@ -71,6 +73,7 @@ var JARG = []string{
 	"mount_obj", "mount_ports", "mount_src", "nic_hwaddr", "path", "persist", "protected",
 	"rcconf", "slavenode", "stop_timeout", "sysvsem", "sysvshm", "sysvmsg", "ver", "vnet",
 	"ci_gw4", "allow_mlock", "allow_nfsd", "gid", "tags", "zfs_encryption", "boot_delay",
+	"mnt_timeout",
 }
 
 // CreateKnobs are jcreate-only arguments that are not inventory columns.
@@ -79,7 +82,7 @@ var CreateKnobs = []string{
 	"removejconf", "runasap", "customskel", "fstablocal", "sysrc", "sysrc_enable",
 	"user_pw_root", "user_add", "ci_user_pubkey", "ci_ip4_addr", "flavor", "autorestart",
 	"etcupdate_init", "quiet", "inter", "jailskeldir", "jailsysskeldir", "systemskeldir",
-	"with_img_helpers", "nic_hwaddr", "relative_path", "mnt_timeout", "oci_runtime",
+	"with_img_helpers", "nic_hwaddr", "relative_path", "oci_runtime",
 }
 
 var (

@@ -47,6 +47,7 @@ var LocalColumns = []env.Column{
 	col("bhyve_feat", "integer", "1"), col("default_vs", "boolean", "0"),
 	// cbsd (Linux) additions
 	col("oci_runtime", "text", "auto"), col("bridge", "text", "cbsdbr0"),
+	col("owner_stale", "integer", "1800"),
 }
 
 func col(name, typ, def string) env.Column {

@@ -4,12 +4,15 @@ package lock
 
 import (
 	"os"
+	"time"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 )
 
 // TakeOwnership is not supported on this platform yet.
-func TakeOwnership(path, node string) (*os.File, error) { return nil, errdefs.ErrNotSupported }
+func TakeOwnership(path, node string, stale time.Duration) (*os.File, string, error) {
+	return nil, "", errdefs.ErrNotSupported
+}
 
 // Held is not supported on this platform yet.
 func Held(path string) bool { return false }

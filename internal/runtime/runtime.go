@@ -35,12 +35,13 @@ type Spec struct {
 	Persist     bool          `json:"persist"`
 	StopTimeout time.Duration `json:"stop_timeout"`
 	RawSockets  bool          `json:"raw_sockets"`
-	Log         string        `json:"log"`     // console log file
-	OwnerFile   string        `json:"owner"`   // ownership lock file
-	Node        string        `json:"node"`    // this node's name
-	Env         []string      `json:"env"`     // extra environment for init
-	RunDir      string        `json:"run_dir"` // driver state directory
-	CgroupPath  string        `json:"cgroup"`  // e.g. /cbsd/<J>
+	Log         string        `json:"log"`         // console log file
+	OwnerFile   string        `json:"owner"`       // ownership lock file
+	OwnerStale  time.Duration `json:"owner_stale"` // age after which a foreign lock file is stale
+	Node        string        `json:"node"`        // this node's name
+	Env         []string      `json:"env"`         // extra environment for init
+	RunDir      string        `json:"run_dir"`     // driver state directory
+	CgroupPath  string        `json:"cgroup"`      // e.g. /cbsd/<J>
 }
 
 // State is the truth about an environment as the runtime sees it.
@@ -48,6 +49,7 @@ type State struct {
 	Running bool
 	Pid     int // the environment's init, on the host
 	Started time.Time
+	Warning string // something the user should know about the start
 }
 
 // Process is a command run inside an environment.

@@ -125,6 +125,14 @@ func validate(e *env.Env) error {
 	if e.Emulator() != "jail" {
 		return fmt.Errorf("emulator=%q: jcreate makes jails only: %w", e.Emulator(), errdefs.ErrInvalid)
 	}
+	for _, k := range []string{"mnt_start", "mnt_stop"} {
+		if err := hook.CheckScript(k, e.Get(k)); err != nil {
+			return err
+		}
+	}
+	if _, err := hook.ParseTimeout(e.Get("mnt_timeout")); err != nil {
+		return err
+	}
 	h := e.Get("host_hostname")
 	if len(h) > 253 || strings.ContainsAny(h, " \t/\n") {
 		return fmt.Errorf("host_hostname=%q: %w", h, errdefs.ErrInvalid)
@@ -202,7 +210,16 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 			return nil, err
 		}
 		d := d
-		r.Add(func() { os.RemoveAll(d) })
+		r.Add(func() { removeTree(d) })
+	}
+	log := s.hookLog(name)
+	defer log.Close()
+	// mnt_start owns the data mount: it runs before anything is written.
+	if err := s.mountHook(ctx, e, "mnt_start", log); err != nil {
+		return nil, fmt.Errorf("jcreate %s: %w", name, err)
+	}
+	if hook.Enabled(e.Get("mnt_start")) {
+		r.Add(func() { s.mntStop(context.Background(), e, log) })
 	}
 	for _, d := range hook.Dirs {
 		if err := os.MkdirAll(filepath.Join(sysDir, d), 0o755); err != nil {
@@ -258,8 +275,6 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	}
 	r.Success()
 
-	log := s.hookLog(name)
-	defer log.Close()
 	for _, res := range hook.RunHost(ctx, s.Run, filepath.Join(sysDir, "master_create.d"), e, log) {
 		if res.Err != nil {
 			s.printf("jcreate: hook %s failed (ignored): %v\n", res.Script, res.Err)

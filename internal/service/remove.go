@@ -8,6 +8,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/hook"
 )
 
 // Remove destroys a jail: hooks, stop if running, runtime leftovers, data,
@@ -46,6 +47,13 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 	if err := s.Driver.Cleanup(ctx, name, s.L.RunDir(name)); err != nil {
 		return err
 	}
+	if hook.Enabled(e.Get("mnt_stop")) {
+		// The hook owns the data mount: unmount it; the data itself stays
+		// on the shared storage (it may be registered on another node).
+		log := s.hookLog(name)
+		s.mntStop(ctx, e, log)
+		log.Close()
+	}
 	if err := s.removeFiles(name, dataDir(s.L, e)); err != nil {
 		return err
 	}
@@ -58,7 +66,7 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 
 func (s *Service) removeFiles(name, data string) error {
 	for _, p := range []string{data, s.L.FstabDir(name), s.L.SysDir(name), s.L.RunDir(name)} {
-		if err := os.RemoveAll(p); err != nil {
+		if err := removeTree(p); err != nil {
 			return fmt.Errorf("remove %s: %w", p, err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,16 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 	defer log.Close()
 	sysDir := s.L.SysDir(name)
 
+	// mnt_start: before anything else is mounted or started.
+	if err := s.mountHook(ctx, e, "mnt_start", log); err != nil {
+		return runtime.State{}, fmt.Errorf("jail %s: %w", name, err)
+	}
+	started := false
+	defer func() {
+		if !started { // undo the hook's mounts of a start that failed later
+			s.mntStop(context.Background(), e, log)
+		}
+	}()
 	// tests/: any failure aborts the start.
 	if err := hook.FirstError(hook.RunHost(ctx, s.Run, filepath.Join(sysDir, "tests"), e, log)); err != nil {
 		return runtime.State{}, fmt.Errorf("jail %s: pre-start test failed: %w", name, err)
@@ -99,6 +110,10 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 	if err != nil {
 		s.Driver.Stop(context.Background(), name, spec.RunDir, runtime.StopOptions{Grace: 5 * time.Second})
 		return runtime.State{}, err
+	}
+	started = true
+	if st.Warning != "" {
+		s.printf("jstart: %s: warning: %s\n", name, st.Warning)
 	}
 	s.runInside(ctx, e, "start.d", log)
 	s.runHooks(ctx, e, "master_poststart.d", log)
@@ -165,6 +180,7 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 		RawSockets:  e.Bool("allow_raw_sockets"),
 		Log:         s.consoleLog(e),
 		OwnerFile:   filepath.Join(s.L.SysDir(name), "locked"),
+		OwnerStale:  s.ownerStale(),
 		Node:        s.NodeSetting("nodename", "localhost"),
 		RunDir:      s.L.RunDir(name),
 		CgroupPath:  "/cbsd/" + name,
@@ -209,6 +225,15 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 		sp.Net = n
 	}
 	return sp, nil
+}
+
+// ownerStale is the node's owner_stale setting (seconds, default 1800).
+func (s *Service) ownerStale() time.Duration {
+	n, err := strconv.Atoi(s.NodeSetting("owner_stale", "1800"))
+	if err != nil || n <= 0 {
+		n = 1800
+	}
+	return time.Duration(n) * time.Second
 }
 
 func (s *Service) consoleLog(e *env.Env) string {
@@ -376,12 +401,16 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 		grace = 10 * time.Second
 	}
 	opt := runtime.StopOptions{Grace: grace, Hold: ol.File()}
+	if hook.Enabled(e.Get("mnt_stop")) {
+		opt.Hold = nil // mnt_stop must run after the runtime has let go of everything
+	}
 	if err := s.Driver.Stop(ctx, name, s.L.RunDir(name), opt); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
 		return fmt.Errorf("jail %s: stop: %w", name, err)
 	}
 	s.markOff(ctx, e)
 	s.hostCommand(ctx, e, "exec_master_poststop", log)
 	s.runHooks(ctx, e, "master_poststop.d", log)
+	s.mntStop(ctx, e, log)
 	return nil
 }
 

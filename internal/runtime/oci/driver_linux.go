@@ -104,7 +104,7 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 			}
 			return runtime.State{}, err
 		}
-		return runtime.State{Running: true, Pid: res.rep.Pid, Started: time.Now()}, nil
+		return runtime.State{Running: true, Pid: res.rep.Pid, Started: time.Now(), Warning: res.rep.Warning}, nil
 	case <-ctx.Done():
 		p.Kill()
 		return runtime.State{}, fmt.Errorf("start %s: %w", s.Name, ctx.Err())

@@ -22,8 +22,9 @@ import (
 
 // report is the supervisor's one-line answer to the jstart that spawned it.
 type report struct {
-	Pid   int    `json:"pid,omitempty"`
-	Error string `json:"error,omitempty"`
+	Pid     int    `json:"pid,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Warning string `json:"warning,omitempty"`
 }
 
 // RunSupervisor is "cbsd __supervise <rundir>": it starts the jail, tells
@@ -42,26 +43,26 @@ func RunSupervisor(runDir string) int {
 		out.Close()
 		return 1
 	}
-	json.NewEncoder(out).Encode(report{Pid: pid})
+	json.NewEncoder(out).Encode(report{Pid: pid, Warning: s.warning})
 	out.Close()
 	return s.wait()
 }
 
 type supervisor struct {
-	runDir string
-	log    *slog.Logger
-	run    *sys.Runner
-	p      plan
-	owner  *os.File
-	pid    int
-	reaper *reaper
-	ln     *net.UnixListener
-	exited chan int
+	runDir  string
+	log     *slog.Logger
+	run     *sys.Runner
+	p       plan
+	owner   *os.File
+	pid     int
+	reaper  *reaper
+	ln      *net.UnixListener
+	exited  chan int
+	warning string
 
 	mu       sync.Mutex
 	stopping bool
-	stoppers []*net.UnixConn
-	held     []*os.File // operation locks handed over by stoppers
+	stoppers []stopper
 }
 
 func (s *supervisor) start() (pid int, err error) {
@@ -72,7 +73,11 @@ func (s *supervisor) start() (pid int, err error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("become subreaper: %w", err)
 	}
-	s.owner, err = lock.TakeOwnership(sp.OwnerFile, sp.Node)
+	stale := sp.OwnerStale
+	if stale <= 0 {
+		stale = 30 * time.Minute
+	}
+	s.owner, s.warning, err = lock.TakeOwnership(sp.OwnerFile, sp.Node, stale)
 	if err != nil {
 		return 0, err
 	}
@@ -195,6 +200,14 @@ func (s *supervisor) release() {
 // wait serves stop requests until the jail's init exits, then cleans up.
 // Stoppers are answered as soon as the jail is gone; the operation locks
 // they handed over stay held until the runtime's state is removed too.
+// stopper is a jstop waiting for the jail to go. One that handed over its
+// operation lock is answered as soon as the jail is gone; others after the
+// whole cleanup.
+type stopper struct {
+	c    *net.UnixConn
+	held []*os.File
+}
+
 func (s *supervisor) wait() int {
 	go s.serve()
 	go s.touchOwner()
@@ -209,18 +222,28 @@ func (s *supervisor) wait() int {
 		network.RemoveVeth(s.p.Spec.Name) // quick, and visible to other tools
 	}
 	s.mu.Lock()
-	for _, c := range s.stoppers {
-		send(c, &message{Exit: &code})
-		c.Close()
-	}
-	held := s.held
+	stoppers := s.stoppers
 	s.mu.Unlock()
+	var held []*os.File
+	for _, st := range stoppers {
+		if len(st.held) > 0 {
+			send(st.c, &message{Exit: &code})
+			st.c.Close()
+			held = append(held, st.held...)
+		}
+	}
 	if err := s.p.Runtime.Delete(context.Background(), s.run, s.p.ID); err != nil {
 		s.log.Warn("runtime delete", "jail", s.p.Spec.Name, "err", err)
 	} else {
 		os.Remove(filepath.Join(s.runDir, planFile)) // nothing left for Cleanup to delete
 	}
 	s.release()
+	for _, st := range stoppers {
+		if len(st.held) == 0 {
+			send(st.c, &message{Exit: &code})
+			st.c.Close()
+		}
+	}
 	for _, f := range held {
 		f.Close()
 	}
@@ -257,8 +280,7 @@ func (s *supervisor) serve() {
 			continue
 		}
 		s.mu.Lock()
-		s.stoppers = append(s.stoppers, c)
-		s.held = append(s.held, fs...)
+		s.stoppers = append(s.stoppers, stopper{c: c, held: fs})
 		first := !s.stopping
 		s.stopping = true
 		s.mu.Unlock()
