@@ -157,13 +157,20 @@ func report(w io.Writer, cmd *Command, err error) int {
 	return 1
 }
 
-// message strips the category suffixes that %w chains add.
+// message strips the category suffixes that %w chains add (": not
+// found", ": locked", ...) from the end of an error's text.
 func message(err error) string {
 	s := err.Error()
-	for _, cat := range []error{errdefs.ErrNotFound, errdefs.ErrExists, errdefs.ErrInvalid,
+	cats := []error{errdefs.ErrNotFound, errdefs.ErrExists, errdefs.ErrInvalid,
 		errdefs.ErrBusy, errdefs.ErrRunning, errdefs.ErrNotRunning, errdefs.ErrLocked,
-		errdefs.ErrProtected, errdefs.ErrNotSupported, errdefs.ErrNotOwner} {
-		s = strings.ReplaceAll(s, ": "+cat.Error(), "")
+		errdefs.ErrProtected, errdefs.ErrNotSupported, errdefs.ErrNotOwner}
+	for trimmed := true; trimmed; {
+		trimmed = false
+		for _, cat := range cats {
+			if t, ok := strings.CutSuffix(s, ": "+cat.Error()); ok {
+				s, trimmed = t, true
+			}
+		}
 	}
 	return s
 }

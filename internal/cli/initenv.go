@@ -19,6 +19,7 @@ import (
 	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/service"
 	"github.com/cbsdgo/cbsd/internal/workdir"
+	"github.com/cbsdgo/cbsd/share"
 )
 
 // initenvKeys are the settings initenv accepts (CBSD's USERINI list plus
@@ -189,6 +190,9 @@ func runInitenv(ctx context.Context, c *Ctx, a *Args) error {
 		if err := workdir.WriteFileAtomic(l.Path(name), []byte(content), 0o644); err != nil {
 			return err
 		}
+	}
+	if err := share.Install(l.Path("share")); err != nil {
+		return fmt.Errorf("install %s: %w", l.Path("share"), err)
 	}
 	if modifyRc != "0" {
 		if err := workdir.SetRcConfWorkdir(c.RcConf(), l.W); err != nil {

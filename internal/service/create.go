@@ -270,7 +270,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 		return nil, err
 	}
 	r.Add(func() { s.Store.Delete(context.Background(), name) })
-	if err := os.Rename(rc, s.L.SysRcconf(name)); err != nil {
+	if err := moveFile(rc, s.L.SysRcconf(name)); err != nil {
 		return nil, err
 	}
 	r.Success()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
@@ -218,6 +219,23 @@ func (s *Service) RcconfNames(mask string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// moveFile renames src to dst, copying across filesystems (jails-rcconf
+// and jails-system/<J> are often different mounts of shared storage).
+func moveFile(src, dst string) error {
+	err := os.Rename(src, dst)
+	if err == nil || !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := workdir.WriteFileAtomic(dst, b, 0o644); err != nil {
+		return err
+	}
+	return os.Remove(src)
 }
 
 // rewriteFile applies fn to every line of a text file in place (missing

@@ -72,7 +72,10 @@ var bridgeSeq struct {
 
 // newNode makes a workdir with its own bridge and address pool and
 // removes every jail, the bridge and the workdir at the end of the test.
-func newNode(t *testing.T) *node {
+func newNode(t *testing.T) *node { return newNamedNode(t, "it") }
+
+// newNamedNode is newNode with a node name of its own.
+func newNamedNode(t *testing.T, nodename string) *node {
 	t.Helper()
 	requireRoot(t)
 	bin := cbsdBinary(t)
@@ -81,10 +84,11 @@ func newNode(t *testing.T) *node {
 	n := bridgeSeq.n
 	bridgeSeq.Unlock()
 	w := t.TempDir()
+	t.Cleanup(func() { unmountBelow(w) })
 	nd := &node{t: t, bin: bin, W: w, env: append(os.Environ(), "workdir="+w,
 		"CBSD_RCCONF="+filepath.Join(w, "rc.conf"), "NOINTER=1")}
 	br := fmt.Sprintf("cbsdit%d", n)
-	nd.ok("initenv", "nodename=it", fmt.Sprintf("nodeippool=10.231.%d.0/24", 100+n), "bridge="+br)
+	nd.ok("initenv", "nodename="+nodename, fmt.Sprintf("nodeippool=10.231.%d.0/24", 100+n), "bridge="+br)
 	t.Cleanup(func() {
 		nd.run("jstop", "jname=*")
 		exec.Command("ip", "link", "del", br).Run()
@@ -144,6 +148,22 @@ func (n *node) jid(j string) string {
 func (n *node) busybox() {
 	n.t.Helper()
 	n.ok("mkbase", "ver=busybox")
+}
+
+// unmountBelow unmounts every filesystem mounted below dir, deepest first.
+func unmountBelow(dir string) {
+	out, _ := exec.Command("findmnt", "-rn", "-o", "TARGET").Output()
+	var ms []string
+	for _, m := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(m, dir+"/") {
+			ms = append(ms, m)
+		}
+	}
+	for i := len(ms) - 1; i >= 0; i-- {
+		if exec.Command("umount", ms[i]).Run() != nil {
+			exec.Command("umount", "-l", ms[i]).Run()
+		}
+	}
 }
 
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {

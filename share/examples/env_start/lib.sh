@@ -1,0 +1,58 @@
+# Shared part of the example mnt_start/mnt_stop hooks (sourced by them).
+# CBSD calls a hook as:  <hook> -d <data> -f <fstab dir> -j <jname> -r <rcconf dir> -s <sysdata>
+# (no -f for VMs). A hook must be idempotent: jstart may call it when
+# everything is already mounted, and jstop/jremove/junregister may call the
+# stop hook when nothing is mounted. Exit 0 on success, non-zero to abort.
+
+data= fstab= jname= rcconf= sysdata=
+while getopts "d:f:j:r:s:" opt; do
+	case "$opt" in
+	d) data="$OPTARG" ;;
+	f) fstab="$OPTARG" ;;
+	j) jname="$OPTARG" ;;
+	r) rcconf="$OPTARG" ;;
+	s) sysdata="$OPTARG" ;;
+	*) echo "usage: $0 -d data [-f fstab] -j jname -r rcconf -s sysdata" >&2; exit 2 ;;
+	esac
+done
+[ -n "$data" ] && [ -n "$jname" ] && [ -n "$sysdata" ] || { echo "$0: -d, -j and -s are required" >&2; exit 2; }
+
+# workdir = the parent of the jails-rcconf directory
+workdir=$(dirname "$rcconf")
+
+# load_conf NAME: the first of $HOOK_CONF, <workdir>/etc/NAME, /usr/local/etc/NAME
+load_conf() {
+	for c in "${HOOK_CONF:-}" "$workdir/etc/$1" "/usr/local/etc/$1" "/root/etc/$1"; do
+		[ -n "$c" ] && [ -r "$c" ] && { . "$c"; return 0; }
+	done
+	return 0
+}
+
+# is_mounted DIR: DIR is the root of a mounted filesystem
+is_mounted() {
+	[ -d "$1" ] || return 1
+	if command -v mountpoint >/dev/null 2>&1; then
+		mountpoint -q "$1"
+	else
+		[ "$(df "$1" 2>/dev/null | awk 'NR==2 {print $6}')" = "$1" ]
+	fi
+}
+
+# wait_mounted DIR: some FUSE clients return 0 and fail later (GlusterFS
+# with a missing subdirectory), so check that the mount really appeared.
+wait_mounted() {
+	i=0
+	while [ $i -lt 50 ]; do
+		is_mounted "$1" && ls "$1" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "$0: $1 did not get mounted" >&2
+	return 1
+}
+
+# unmount_dir DIR: unmount if mounted (idempotent)
+unmount_dir() {
+	is_mounted "$1" || return 0
+	umount "$1" 2>/dev/null || umount -l "$1"
+}
