@@ -172,6 +172,6 @@ func commands() []*Command {
 	return []*Command{
 		initenvCmd(), mkbaseCmd(), basesCmd(), jcreateCmd(), jstartCmd(), jstopCmd(),
 		jrestartCmd(), jremoveCmd(), jlsCmd(), jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(),
-		jstatusCmd(), jswmodeCmd(), jregisterCmd(), junregisterCmd(), versionCmd(),
+		jstatusCmd(), jswmodeCmd(), jregisterCmd(), junregisterCmd(), jcloneCmd(), jrenameCmd(), jsnapshotCmd(), versionCmd(),
 	}
 }

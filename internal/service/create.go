@@ -205,12 +205,26 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 
 	r := revert.New()
 	defer r.Fail()
-	for _, d := range []string{sysDir, fstabDir, data} {
+	for _, d := range []string{sysDir, fstabDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 		d := d
 		r.Add(func() { removeTree(d) })
+	}
+	// The data directory: the hook's mount point, or the backend's volume
+	// (a btrfs subvolume, a ZFS dataset, a directory).
+	if hook.Enabled(e.Get("mnt_start")) {
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			return nil, err
+		}
+		r.Add(func() { removeTree(data) })
+	} else {
+		b := s.backend()
+		if err := b.Create(ctx, data); err != nil {
+			return nil, fmt.Errorf("create %s (%s backend): %w", data, b.Name(), err)
+		}
+		r.Add(func() { s.destroyData(context.Background(), data) })
 	}
 	log := s.hookLog(name)
 	defer log.Close()

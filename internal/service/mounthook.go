@@ -10,6 +10,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/hook"
+	"github.com/cbsdgo/cbsd/internal/storage"
 )
 
 // mountArgs are the mnt_start/mnt_stop arguments of a jail.
@@ -63,4 +64,29 @@ func removeTree(p string) error {
 		return fmt.Errorf("%s is still mounted (did mnt_stop unmount it?); not removing it", p)
 	}
 	return os.RemoveAll(p)
+}
+
+// backend is the storage backend of this node's jails-data.
+func (s *Service) backend() storage.Backend {
+	return storage.Select(s.Run, s.L.Path("jails-data"), s.NodeSetting("zfsfeat", "0") == "1")
+}
+
+// destroyData removes a data directory through its backend, never through
+// a mount point left by a hook.
+func (s *Service) destroyData(ctx context.Context, data string) error {
+	if isMountpoint(data) && !storage.IsSubvolume(data) && s.NodeSetting("zfsfeat", "0") != "1" {
+		return removeTree(data) // refuses: still mounted
+	}
+	if _, err := os.Lstat(data); err != nil {
+		return nil
+	}
+	return s.backend().Destroy(ctx, data)
+}
+
+// BackendName names the storage backend of this node's jails-data.
+func (s *Service) BackendName() string { return s.backend().Name() }
+
+// Snapshot takes a snapshot of a data directory through the backend.
+func (s *Service) Snapshot(ctx context.Context, data, name string) error {
+	return s.backend().Snapshot(ctx, data, name)
 }

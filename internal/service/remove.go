@@ -65,7 +65,10 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 }
 
 func (s *Service) removeFiles(name, data string) error {
-	for _, p := range []string{data, s.L.FstabDir(name), s.L.SysDir(name), s.L.RunDir(name)} {
+	if err := s.destroyData(context.Background(), data); err != nil {
+		return fmt.Errorf("remove %s: %w", data, err)
+	}
+	for _, p := range []string{s.L.FstabDir(name), s.L.SysDir(name), s.L.RunDir(name)} {
 		if err := removeTree(p); err != nil {
 			return fmt.Errorf("remove %s: %w", p, err)
 		}

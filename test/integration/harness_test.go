@@ -78,12 +78,18 @@ func newNode(t *testing.T) *node { return newNamedNode(t, "it") }
 func newNamedNode(t *testing.T, nodename string) *node {
 	t.Helper()
 	requireRoot(t)
+	return newNodeAt(t, nodename, t.TempDir())
+}
+
+// newNodeAt makes a node whose workdir is w.
+func newNodeAt(t *testing.T, nodename, w string) *node {
+	t.Helper()
+	requireRoot(t)
 	bin := cbsdBinary(t)
 	bridgeSeq.Lock()
 	bridgeSeq.n++
 	n := bridgeSeq.n
 	bridgeSeq.Unlock()
-	w := t.TempDir()
 	t.Cleanup(func() { unmountBelow(w) })
 	nd := &node{t: t, bin: bin, W: w, env: append(os.Environ(), "workdir="+w,
 		"CBSD_RCCONF="+filepath.Join(w, "rc.conf"), "NOINTER=1")}
