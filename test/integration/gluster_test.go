@@ -101,38 +101,55 @@ func fstype(dir string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// TestGlusterZeroCopyMigration is the seed's scenario on a real GlusterFS
-// volume: two nodes (two workdirs) share jails-rcconf; every jail's data,
-// system and fstab directories are its own subdirectories of the volume,
-// mounted by the shipped glusterfs hooks. node1 creates and runs jails,
-// unregisters them; node2 registers and runs them with the data never
-// copied. The ownership lock keeps a jail from running on both nodes, and
-// a dead node's jail is taken over at once.
+// sharedFS is a shared filesystem the migration scenario runs on.
+type sharedFS struct {
+	hooks       string                              // example hook directory: glusterfs or cephfs
+	conf        string                              // the hooks' settings
+	mountShare  func(t *testing.T, sub, dst string) // mounts a subdirectory of the share
+	fstype      string                              // of the mounted data directories
+	brickCopies int                                 // files holding the data on the local disk (-1: not files)
+}
+
+// TestGlusterZeroCopyMigration runs the seed's scenario on a real GlusterFS
+// volume.
 func TestGlusterZeroCopyMigration(t *testing.T) {
 	vol := glusterVolume(t)
+	migrationScenario(t, sharedFS{
+		hooks: "glusterfs", conf: "GLUSTER_SERVER=127.0.0.1\nGLUSTER_VOLUME=" + vol + "\n",
+		mountShare: func(t *testing.T, sub, dst string) { glusterMount(t, "/"+vol+sub, dst) },
+		fstype:     "fuse.glusterfs", brickCopies: 1,
+	})
+}
+
+// migrationScenario is the seed's scenario: two nodes (two workdirs) share
+// jails-rcconf; every jail's data, system and fstab directories are its own
+// subdirectories of the share, mounted by the shipped hooks. node1 creates
+// and runs jails, unregisters them; node2 registers and runs them with the
+// data never copied. The ownership lock keeps a jail from running on both
+// nodes, and a dead node's jail is taken over at once.
+func migrationScenario(t *testing.T, fs sharedFS) {
 	n1 := newNamedNode(t, "node1")
 	n2 := newNamedNode(t, "node2")
 	// The shared jails-rcconf, mounted at node level as an admin would.
 	root := t.TempDir()
-	glusterMount(t, "/"+vol, root)
+	fs.mountShare(t, "", root)
 	os.MkdirAll(filepath.Join(root, "rcconf"), 0o755)
 	exec.Command("umount", root).Run()
 	for _, n := range []*node{n1, n2} {
-		glusterMount(t, "/"+vol+"/rcconf", filepath.Join(n.W, "jails-rcconf"))
-		os.WriteFile(filepath.Join(n.W, "etc/env_start_glusterfs.conf"),
-			[]byte("GLUSTER_SERVER=127.0.0.1\nGLUSTER_VOLUME="+vol+"\n"), 0o644)
+		fs.mountShare(t, "/rcconf", filepath.Join(n.W, "jails-rcconf"))
+		os.WriteFile(filepath.Join(n.W, "etc", "env_start_"+fs.hooks+".conf"), []byte(fs.conf), 0o644)
 		n.busybox()
 	}
 	hooks := func(n *node) []string {
-		d := filepath.Join(n.W, "share/examples/env_start/glusterfs")
-		return []string{"mnt_start=" + d + "/env_start_glusterfs.sh", "mnt_stop=" + d + "/env_stop_glusterfs.sh"}
+		d := filepath.Join(n.W, "share/examples/env_start", fs.hooks)
+		return []string{"mnt_start=" + d + "/env_start_" + fs.hooks + ".sh", "mnt_stop=" + d + "/env_stop_" + fs.hooks + ".sh"}
 	}
 
 	// node1: create, run, write, stop, unregister.
 	sums := map[string]string{}
 	for _, j := range []string{"jail1", "jail2"} {
 		n1.ok(append([]string{"jcreate", "jname=" + j, "ver=busybox", "baserw=0", "vnet=0", "ip4_addr=0"}, hooks(n1)...)...)
-		if ft := fstype(filepath.Join(n1.W, "jails-data", j+"-data")); ft != "fuse.glusterfs" {
+		if ft := fstype(filepath.Join(n1.W, "jails-data", j+"-data")); ft != fs.fstype {
 			t.Fatalf("%s data is on %q, want the volume", j, ft)
 		}
 		n1.ok("jstart", j)
@@ -163,7 +180,7 @@ func TestGlusterZeroCopyMigration(t *testing.T) {
 	}
 	for _, j := range []string{"jail1", "jail2"} {
 		n2.ok("jstart", j)
-		if ft := fstype(filepath.Join(n2.W, "jails-data", j+"-data")); ft != "fuse.glusterfs" {
+		if ft := fstype(filepath.Join(n2.W, "jails-data", j+"-data")); ft != fs.fstype {
 			t.Fatalf("node2 %s data on %q", j, ft)
 		}
 		got := strings.Fields(n2.ok("jexec", "jname="+j, "sha256sum", "/root/payload"))[0]
@@ -190,8 +207,8 @@ func TestGlusterZeroCopyMigration(t *testing.T) {
 			}
 		}
 	}
-	if copies != 1 {
-		t.Fatalf("jail1's payload exists %d times on the local disk (want 1: the brick)\n%s", copies, out2)
+	if fs.brickCopies >= 0 && copies != fs.brickCopies {
+		t.Fatalf("jail1's payload exists %d times as a local file (want %d)\n%s", copies, fs.brickCopies, out2)
 	}
 
 	// jail1 is registered on node1 again (as after a split brain): its

@@ -11,7 +11,8 @@ MKDIRS=1
 load_conf env_start_cephfs.conf
 
 cephmount() { # <path in cephfs> <target>
-	ceph-fuse -c "$CEPH_CONF" --id "$CEPH_ID" -r "$1" "$2" >/dev/null
+	# nonempty: a local directory may hold files hidden by the mount (fuse 2 refuses otherwise)
+	ceph-fuse -c "$CEPH_CONF" --id "$CEPH_ID" -r "$1" "$2" -o nonempty >/dev/null
 }
 
 ensure_dirs() {
