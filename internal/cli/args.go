@@ -82,12 +82,6 @@ func unquote(v string) string {
 	return v
 }
 
-// Get returns a k=v value and whether it was given.
-func (a *Args) Get(k string) (string, bool) {
-	v, ok := a.KV[k]
-	return v, ok
-}
-
 // Value returns a k=v value or def.
 func (a *Args) Value(k, def string) string {
 	if v, ok := a.KV[k]; ok {

@@ -109,16 +109,10 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestArgsGetValue(t *testing.T) {
+func TestArgsValue(t *testing.T) {
 	a := Parse([]string{"a=1", "e="})
-	if v, ok := a.Get("a"); !ok || v != "1" {
-		t.Errorf("Get(a) = %q, %v", v, ok)
-	}
-	if v, ok := a.Get("e"); !ok || v != "" {
-		t.Errorf("Get(e) = %q, %v", v, ok)
-	}
-	if _, ok := a.Get("z"); ok {
-		t.Error("Get(z) found")
+	if v, ok := a.KV["e"]; !ok || v != "" {
+		t.Errorf("KV[e] = %q, %v", v, ok)
 	}
 	if a.Value("a", "d") != "1" || a.Value("e", "d") != "" || a.Value("z", "d") != "d" {
 		t.Errorf("Value: %q %q %q", a.Value("a", "d"), a.Value("e", "d"), a.Value("z", "d"))

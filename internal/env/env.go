@@ -91,15 +91,6 @@ func New(name string) *Env {
 	return e
 }
 
-// FromMap builds an Env from stored values; missing columns take defaults.
-func FromMap(m map[string]string) *Env {
-	e := New(m["jname"])
-	for k, v := range m {
-		e.p[k] = v
-	}
-	return e
-}
-
 // FromRow wraps a stored row as is (no defaults filled in): the fast path
 // for listing many environments.
 func FromRow(m map[string]string) *Env { return &Env{p: m} }

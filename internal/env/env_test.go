@@ -191,10 +191,3 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Error("Map returns the internal map")
 	}
 }
-
-func TestFromMap(t *testing.T) {
-	e := FromMap(map[string]string{"jname": "a", "path": "/p"})
-	if e.Name() != "a" || e.Get("path") != "/p" || e.Get("emulator") != "jail" {
-		t.Errorf("FromMap: jname %q path %q emulator %q", e.Name(), e.Get("path"), e.Get("emulator"))
-	}
-}

@@ -88,7 +88,6 @@ var CreateKnobs = []string{
 var (
 	columnIndex  = indexColumns()
 	jargIndex    = indexJARG()
-	pathKeys     = []string{"path", "data", "mount_fstab", "rcconf"}
 	statusByName = map[string]string{"off": "0", "on": "1", "slave": "2", "maintenance": "3"}
 )
 
@@ -113,9 +112,6 @@ func IsColumn(k string) bool { _, ok := columnIndex[k]; return ok }
 
 // IsParam reports whether k is a serialisable jail parameter.
 func IsParam(k string) bool { return jargIndex[k] }
-
-// PathKeys are the parameters that hold absolute paths below the workdir.
-func PathKeys() []string { return append([]string(nil), pathKeys...) }
 
 // StatusValue maps "on"/"off"/... (as accepted by jls filters) to the
 // numeric status; other values are returned unchanged.

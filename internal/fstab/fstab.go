@@ -87,16 +87,3 @@ func Merge(system, local []Entry) []Entry {
 	}
 	return append(out, local...)
 }
-
-// Format renders entries as fstab lines.
-func Format(es []Entry) string {
-	var b strings.Builder
-	for _, e := range es {
-		opts := strings.Join(e.Options, ",")
-		if opts == "" {
-			opts = "rw"
-		}
-		fmt.Fprintf(&b, "%s %s %s %s 0 0\n", e.Source, e.MountPoint, e.Type, opts)
-	}
-	return b.String()
-}

@@ -123,26 +123,3 @@ func TestMerge(t *testing.T) {
 		t.Errorf("Merge(nil, nil) = %+v", got)
 	}
 }
-
-func TestFormat(t *testing.T) {
-	es := []Entry{
-		{"/a", "/mnt/a", "nullfs", []string{"ro", "noexec"}},
-		{"tmpfs", "/tmp", "tmpfs", nil},
-	}
-	want := "/a /mnt/a nullfs ro,noexec 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
-	if got := Format(es); got != want {
-		t.Errorf("Format = %q, want %q", got, want)
-	}
-	if got := Format(nil); got != "" {
-		t.Errorf("Format(nil) = %q", got)
-	}
-	// Format's output parses back to the same entries (options filled in).
-	got, err := Parse(write(t, want), "/w")
-	if err != nil {
-		t.Fatal(err)
-	}
-	es[1].Options = []string{"rw"}
-	if !reflect.DeepEqual(got, es) {
-		t.Errorf("Parse(Format) = %+v, want %+v", got, es)
-	}
-}

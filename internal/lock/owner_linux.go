@@ -72,17 +72,3 @@ func readOwner(path string) (string, bool) {
 	lines := strings.Split(string(b), "\n")
 	return strings.TrimSpace(lines[0]), len(lines) > 1 && strings.TrimSpace(lines[1]) == Marker
 }
-
-// Held reports whether some process holds the ownership lock at path.
-func Held(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	lk := unix.Flock_t{Type: unix.F_WRLCK}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_GETLK, &lk); err != nil {
-		return false
-	}
-	return lk.Type != unix.F_UNLCK
-}

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"golang.org/x/sys/unix"
 )
 
 func TestTakeOwnership(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "locked")
-	if Held(p) {
+	if held(p) {
 		t.Error("Held on a missing file")
 	}
 	f1, warn, err := TakeOwnership(p, "node1", time.Hour)
@@ -23,7 +24,7 @@ func TestTakeOwnership(t *testing.T) {
 	if got, marked := readOwner(p); got != "node1" || !marked {
 		t.Errorf("owner = %q marked=%v", got, marked)
 	}
-	if !Held(p) {
+	if !held(p) {
 		t.Error("Held = false while held")
 	}
 	// OFD locks conflict between open file descriptions, even in one process.
@@ -35,7 +36,7 @@ func TestTakeOwnership(t *testing.T) {
 		t.Errorf("failed TakeOwnership changed the owner to %q", got)
 	}
 	f1.Close()
-	if Held(p) {
+	if held(p) {
 		t.Error("Held = true after the owner closed the file")
 	}
 	// The cbsd owner is gone (no lock, marker present): taken over at once.
@@ -72,4 +73,18 @@ func TestTakeOwnershipFromCBSD(t *testing.T) {
 		t.Fatalf("own lock: %v %q", err, warn)
 	}
 	f3.Close()
+}
+
+// held reports whether some open file description holds a lock on path.
+func held(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	lk := unix.Flock_t{Type: unix.F_WRLCK}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_GETLK, &lk); err != nil {
+		return false
+	}
+	return lk.Type != unix.F_UNLCK
 }

@@ -13,6 +13,3 @@ import (
 func TakeOwnership(path, node string, stale time.Duration) (*os.File, string, error) {
 	return nil, "", errdefs.ErrNotSupported
 }
-
-// Held is not supported on this platform yet.
-func Held(path string) bool { return false }

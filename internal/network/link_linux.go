@@ -164,12 +164,6 @@ func RemoveVeth(jname string) error {
 	return netlink.LinkDel(l)
 }
 
-// LinkExists reports whether a network interface exists.
-func LinkExists(name string) bool {
-	_, err := netlink.LinkByName(name)
-	return err == nil
-}
-
 // HostAddrs lists the IPv4 networks configured on the host's interfaces.
 func HostAddrs() ([]netip.Prefix, error) {
 	as, err := netlink.AddrList(nil, netlink.FAMILY_V4)

@@ -31,8 +31,5 @@ func SetupVeth(c VethConfig) error { return errdefs.ErrNotSupported }
 // RemoveVeth is not supported on this platform.
 func RemoveVeth(jname string) error { return nil }
 
-// LinkExists is not supported on this platform.
-func LinkExists(name string) bool { return false }
-
 // HostAddrs is not supported on this platform.
 func HostAddrs() ([]netip.Prefix, error) { return nil, errdefs.ErrNotSupported }

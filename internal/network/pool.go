@@ -98,16 +98,6 @@ func (p *Pool) Allocate(used map[netip.Addr]bool) (netip.Addr, error) {
 	return netip.Addr{}, fmt.Errorf("ip pool exhausted: %w", errdefs.ErrBusy)
 }
 
-// Contains reports whether a is inside the pool.
-func (p *Pool) Contains(a netip.Addr) bool {
-	for _, r := range p.ranges {
-		if r.first.Compare(a) <= 0 && a.Compare(r.last) <= 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // ParseAddrs parses an ip4_addr value: comma separated addresses with an
 // optional /prefix and an optional "nic|" pin; special words (DHCP, 0,
 // REALDHCP) yield no addresses. defPrefix applies when none is given.
