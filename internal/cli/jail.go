@@ -91,29 +91,15 @@ func forEach(ctx context.Context, c *Ctx, a *Args, fn func(ctx context.Context, 
 		}
 		return nil
 	}
-	par := 5
-	fmt.Sscan(s.NodeSetting("parallel", "5"), &par)
-	if par <= 0 {
-		par = 1
-	}
 	type res struct {
 		msg string
 		err error
 	}
 	out := make([]res, len(names))
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, n string) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			msg, err := fn(ctx, s, n)
-			out[i] = res{msg, err}
-		}(i, n)
-	}
-	wg.Wait()
+	parallel(s, len(names), func(i int) {
+		msg, err := fn(ctx, s, names[i])
+		out[i] = res{msg, err}
+	})
 	failed := 0
 	for i, n := range names {
 		if out[i].err != nil {
@@ -127,6 +113,28 @@ func forEach(ctx context.Context, c *Ctx, a *Args, fn func(ctx context.Context, 
 		return &errdefs.ExitCode{Code: 1}
 	}
 	return nil
+}
+
+// parallel runs fn(0..n-1) with at most the node's "parallel" setting at
+// a time (CBSD's parallel; 0 means one at a time).
+func parallel(s *service.Service, n int, fn func(i int)) {
+	par := 5
+	fmt.Sscan(s.NodeSetting("parallel", "5"), &par)
+	if par <= 0 {
+		par = 1
+	}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(i)
+		}(i)
+	}
+	wg.Wait()
 }
 
 func jstartCmd() *Command {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
@@ -99,28 +98,14 @@ registered is an error for that jail.`,
 // daemon), prints one result line per item in order and, as CBSD does for
 // multiple (un)registrations, exits 0 once all were tried.
 func batch(ctx context.Context, c *Ctx, s *service.Service, names []string, fn func(string) (string, error)) error {
-	par := 5
-	fmt.Sscan(s.NodeSetting("parallel", "5"), &par)
-	if par <= 0 {
-		par = 1
-	}
 	msgs := make([]string, len(names))
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, n string) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			msg, err := fn(n)
-			if err != nil {
-				msg = fmt.Sprintf("%s: %s: %s", c.Cmd.Name, n, message(err))
-			}
-			msgs[i] = msg
-		}(i, n)
-	}
-	wg.Wait()
+	parallel(s, len(names), func(i int) {
+		msg, err := fn(names[i])
+		if err != nil {
+			msg = fmt.Sprintf("%s: %s: %s", c.Cmd.Name, names[i], message(err))
+		}
+		msgs[i] = msg
+	})
 	for _, m := range msgs {
 		fmt.Fprintln(c.Stdout, m)
 	}

@@ -3,7 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -171,9 +170,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	}
 	defer ol.Release()
 
-	if _, err := s.Store.Get(ctx, name); err == nil {
-		return nil, fmt.Errorf("jail %s already exist: %w", name, errdefs.ErrExists)
-	} else if !errors.Is(err, errdefs.ErrNotFound) {
+	if err := s.ensureUnregistered(ctx, name, "already exist"); err != nil {
 		return nil, err
 	}
 	if exists(s.L.Rcconf(name)) {

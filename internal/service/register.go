@@ -148,9 +148,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*env.Env, 
 		return nil, err
 	}
 	defer ol.Release()
-	if _, err := s.Store.Get(ctx, name); err == nil {
-		return nil, fmt.Errorf("jail %s is already registered: %w", name, errdefs.ErrExists)
-	} else if !errors.Is(err, errdefs.ErrNotFound) {
+	if err := s.ensureUnregistered(ctx, name, "is already registered"); err != nil {
 		return nil, err
 	}
 	// Canonical paths of this node (a descriptor from another workdir that

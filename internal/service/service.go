@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,6 +52,34 @@ func (s *Service) opLock(ctx context.Context, name string) (*lock.OpLock, error)
 	ctx, cancel := context.WithTimeout(ctx, LockTimeout)
 	defer cancel()
 	return lock.Acquire(ctx, s.L.OpLock(name))
+}
+
+// lockAndLoad takes an environment's operation lock and loads it; an
+// unknown name is CBSD's "No such jail".
+func (s *Service) lockAndLoad(ctx context.Context, name string) (*lock.OpLock, *env.Env, error) {
+	ol, err := s.opLock(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := s.Store.Get(ctx, name)
+	if err != nil {
+		ol.Release()
+		if errors.Is(err, errdefs.ErrNotFound) {
+			return nil, nil, notFound(name)
+		}
+		return nil, nil, err
+	}
+	return ol, e, nil
+}
+
+// ensureUnregistered fails when name is in the inventory already.
+func (s *Service) ensureUnregistered(ctx context.Context, name, what string) error {
+	if _, err := s.Store.Get(ctx, name); err == nil {
+		return fmt.Errorf("jail %s %s: %w", name, what, errdefs.ErrExists)
+	} else if !errors.Is(err, errdefs.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // Get loads one environment from the inventory.

@@ -28,17 +28,11 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 	if err := env.ValidateName(name); err != nil {
 		return runtime.State{}, err
 	}
-	ol, err := s.opLock(ctx, name)
+	ol, e, err := s.lockAndLoad(ctx, name)
 	if err != nil {
 		return runtime.State{}, err
 	}
 	defer ol.Release()
-	e, err := s.Store.Get(ctx, name)
-	if errors.Is(err, errdefs.ErrNotFound) {
-		return runtime.State{}, notFound(name)
-	} else if err != nil {
-		return runtime.State{}, err
-	}
 	if e.Emulator() != "jail" {
 		return runtime.State{}, fmt.Errorf("%s is a %s environment, not a jail: %w", name, e.Emulator(), errdefs.ErrInvalid)
 	}
@@ -372,17 +366,11 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 	if err := env.ValidateName(name); err != nil {
 		return err
 	}
-	ol, err := s.opLock(ctx, name)
+	ol, e, err := s.lockAndLoad(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer ol.Release()
-	e, err := s.Store.Get(ctx, name)
-	if errors.Is(err, errdefs.ErrNotFound) {
-		return notFound(name)
-	} else if err != nil {
-		return err
-	}
 	if e.Status() == env.StatusMaintenance {
 		return fmt.Errorf("jail %s is in maintenance: %w", name, errdefs.ErrBusy)
 	}
