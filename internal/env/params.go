@@ -121,3 +121,31 @@ func StatusValue(v string) string {
 	}
 	return v
 }
+
+// VMColumns are the columns of the "bhyve" table that this implementation
+// uses (CBSD's names from share/local-bhyve.schema, plus vm_kernel,
+// vm_initrd, vm_cmdline, vm_accel, imgsize and hard_timeout for QEMU): a
+// VM is a "jails" row with emulator=bhyve plus a "bhyve" row.
+var VMColumns = []Column{
+	{"jname", "text", "0"},
+	{"vm_cpus", "integer", "1"}, {"vm_ram", "integer", "536870912"},
+	{"vm_os_type", "text", "linux"}, {"vm_os_profile", "text", "0"},
+	{"vm_boot", "text", "hdd"}, {"vm_iso_path", "text", "0"},
+	{"vm_efi", "text", "none"}, {"vm_vnc_port", "integer", "1"},
+	{"bhyve_vnc_bind", "text", "127.0.0.1"},
+	{"on_poweroff", "text", "destroy"}, {"on_reboot", "text", "restart"},
+	{"on_crash", "text", "destroy"},
+	{"imgsize", "text", "0"}, {"vm_kernel", "text", "0"}, {"vm_initrd", "text", "0"},
+	{"vm_cmdline", "text", "0"}, {"vm_accel", "text", "auto"},
+	{"hard_timeout", "integer", "30"},
+}
+
+// IsVMColumn reports whether k is a column of the bhyve table.
+func IsVMColumn(k string) bool {
+	for _, c := range VMColumns {
+		if c.Name == k {
+			return true
+		}
+	}
+	return false
+}

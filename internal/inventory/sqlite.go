@@ -17,8 +17,9 @@ import (
 
 // SQLite is the Store on CBSD's inventory database.
 type SQLite struct {
-	db   *sql.DB
-	cols []string // columns present in the jails table
+	db     *sql.DB
+	cols   []string // columns present in the jails table
+	vmcols []string // columns of the bhyve table, without jname
 }
 
 var _ Store = (*SQLite)(nil)
@@ -74,7 +75,25 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("inventory %s has no jails table (run cbsd initenv): %w", path, errdefs.ErrNotFound)
 	}
 	s.cols = cols
+	if err := s.loadVMColumns(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+func (s *SQLite) loadVMColumns(ctx context.Context) error {
+	vc, err := s.columns(ctx, "bhyve")
+	if err != nil {
+		return err
+	}
+	s.vmcols = nil
+	for _, c := range vc {
+		if c != "jname" {
+			s.vmcols = append(s.vmcols, c)
+		}
+	}
+	return nil
 }
 
 // Create creates or upgrades the inventory schema at path: missing tables
@@ -90,6 +109,14 @@ func Create(ctx context.Context, path string) (*SQLite, error) {
 		return nil, err
 	}
 	if err := s.ensureTable(ctx, "local", LocalColumns, "nodename"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.ensureTable(ctx, "bhyve", env.VMColumns, "jname"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadVMColumns(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -190,9 +217,48 @@ func (s *SQLite) columns(ctx context.Context, table string) ([]string, error) {
 // Close closes the database.
 func (s *SQLite) Close() error { return s.db.Close() }
 
-func (s *SQLite) selectList() string { return strings.Join(s.cols, ", ") }
+// query is a SELECT of jails columns (and, for VMs, bhyve columns) with
+// the names the scan uses.
+type query struct {
+	sql  string
+	cols []string // result column names, in order
+	vm   int      // index of the first bhyve column (NULL for jails: skipped)
+}
 
-func scanEnvs(rows *sql.Rows, cols []string) ([]*env.Env, error) {
+// selectFrom selects cols (nil = all) from jails LEFT JOIN bhyve.
+func (s *SQLite) selectFrom(cols []string) query {
+	var jc, vc []string
+	if cols == nil {
+		jc, vc = s.cols, s.vmcols
+	} else {
+		for _, c := range cols {
+			switch {
+			case s.hasJailsColumn(c):
+				jc = append(jc, c)
+			case s.hasVMColumn(c):
+				vc = append(vc, c)
+			}
+		}
+	}
+	var sel []string
+	for _, c := range jc {
+		sel = append(sel, "jails."+c)
+	}
+	for _, c := range vc {
+		sel = append(sel, "bhyve."+c)
+	}
+	from := " FROM jails"
+	if len(vc) > 0 {
+		from += " LEFT JOIN bhyve ON bhyve.jname = jails.jname"
+	}
+	return query{sql: "SELECT " + strings.Join(sel, ", ") + from, cols: append(append([]string{}, jc...), vc...), vm: len(jc)}
+}
+
+func (q query) scan(rows *sql.Rows) ([]*env.Env, error) {
+	return scanEnvs(rows, q.cols, q.vm)
+}
+
+func scanEnvs(rows *sql.Rows, cols []string, vm int) ([]*env.Env, error) {
 	var out []*env.Env
 	vals := make([]sql.NullString, len(cols))
 	ptrs := make([]any, len(cols))
@@ -205,9 +271,10 @@ func scanEnvs(rows *sql.Rows, cols []string) ([]*env.Env, error) {
 		}
 		m := make(map[string]string, len(cols))
 		for i, c := range cols {
-			if vals[i].Valid {
+			switch {
+			case vals[i].Valid:
 				m[c] = vals[i].String
-			} else {
+			case i < vm:
 				m[c] = "0"
 			}
 		}
@@ -218,12 +285,13 @@ func scanEnvs(rows *sql.Rows, cols []string) ([]*env.Env, error) {
 
 // Get returns one environment.
 func (s *SQLite) Get(ctx context.Context, jname string) (*env.Env, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+s.selectList()+" FROM jails WHERE jname = ?", jname)
+	q := s.selectFrom(nil)
+	rows, err := s.db.QueryContext(ctx, q.sql+" WHERE jails.jname = ?", jname)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	es, err := scanEnvs(rows, s.cols)
+	es, err := q.scan(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +303,7 @@ func (s *SQLite) Get(ctx context.Context, jname string) (*env.Env, error) {
 
 // List returns the environments matching f, ordered by name.
 func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
-	cols := s.cols
+	var cols []string
 	if len(f.Columns) > 0 {
 		cols = []string{"jname"}
 		for _, c := range f.Columns {
@@ -244,17 +312,23 @@ func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
 			}
 		}
 	}
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM jails"
+	for k := range f.Where {
+		if cols != nil && s.hasVMColumn(k) {
+			cols = append(cols, k) // the join is needed for the condition
+		}
+	}
+	sel := s.selectFrom(cols)
+	q := sel.sql
 	var conds []string
 	var args []any
 	if len(f.Emulators) > 0 {
-		conds = append(conds, "emulator IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Emulators)), ",")+")")
+		conds = append(conds, "jails.emulator IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Emulators)), ",")+")")
 		for _, e := range f.Emulators {
 			args = append(args, e)
 		}
 	}
 	if f.Mask != "" && f.Mask != "*" {
-		conds = append(conds, `jname LIKE ? ESCAPE '\'`)
+		conds = append(conds, `jails.jname LIKE ? ESCAPE '\'`)
 		args = append(args, maskToLike(f.Mask))
 	}
 	keys := make([]string, 0, len(f.Where))
@@ -266,19 +340,26 @@ func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
 		if !s.hasColumn(k) {
 			return nil, fmt.Errorf("no such column %q: %w", k, errdefs.ErrInvalid)
 		}
-		conds = append(conds, k+" = ?")
+		table := "jails."
+		if !s.hasJailsColumn(k) {
+			table = "bhyve."
+			if cols == nil && !strings.Contains(q, "LEFT JOIN") {
+				q += " LEFT JOIN bhyve ON bhyve.jname = jails.jname"
+			}
+		}
+		conds = append(conds, table+k+" = ?")
 		args = append(args, f.Where[k])
 	}
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
-	q += " ORDER BY jname"
+	q += " ORDER BY jails.jname"
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	es, err := scanEnvs(rows, cols)
+	es, err := sel.scan(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -300,13 +381,48 @@ func maskToLike(mask string) string {
 	return r.Replace(mask)
 }
 
-func (s *SQLite) hasColumn(c string) bool {
+func (s *SQLite) hasColumn(c string) bool { return s.hasJailsColumn(c) || s.hasVMColumn(c) }
+
+func (s *SQLite) hasJailsColumn(c string) bool {
 	for _, x := range s.cols {
 		if x == c {
 			return true
 		}
 	}
 	return false
+}
+
+func (s *SQLite) hasVMColumn(c string) bool {
+	for _, x := range s.vmcols {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// execer is a database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// putVM writes a VM's bhyve row (insert or replace).
+func (s *SQLite) putVM(ctx context.Context, x execer, e *env.Env) error {
+	if e.Emulator() != "bhyve" || len(s.vmcols) == 0 {
+		return nil
+	}
+	cols := []string{"jname"}
+	args := []any{e.Name()}
+	for _, c := range s.vmcols {
+		if e.Has(c) {
+			cols = append(cols, c)
+			args = append(args, e.Get(c))
+		}
+	}
+	q := fmt.Sprintf("INSERT OR REPLACE INTO bhyve (%s) VALUES (%s)", strings.Join(cols, ", "),
+		strings.TrimSuffix(strings.Repeat("?,", len(cols)), ","))
+	_, err := x.ExecContext(ctx, q, args...)
+	return err
 }
 
 // Insert adds a new environment; ErrExists when the name is taken.
@@ -317,13 +433,21 @@ func (s *SQLite) Insert(ctx context.Context, e *env.Env) error {
 	cols, args := s.values(e)
 	q := fmt.Sprintf("INSERT INTO jails (%s) VALUES (%s)", strings.Join(cols, ", "),
 		strings.TrimSuffix(strings.Repeat("?,", len(cols)), ","))
-	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint") {
 			return fmt.Errorf("%s: %w", e.Name(), errdefs.ErrExists)
 		}
 		return err
 	}
-	return nil
+	if err := s.putVM(ctx, tx, e); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (s *SQLite) values(e *env.Env) ([]string, []any) {
@@ -346,11 +470,12 @@ func (s *SQLite) Update(ctx context.Context, jname string, fn func(*env.Env) err
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, "SELECT "+s.selectList()+" FROM jails WHERE jname = ?", jname)
+	sel := s.selectFrom(nil)
+	rows, err := tx.QueryContext(ctx, sel.sql+" WHERE jails.jname = ?", jname)
 	if err != nil {
 		return err
 	}
-	es, err := scanEnvs(rows, s.cols)
+	es, err := sel.scan(rows)
 	rows.Close()
 	if err != nil {
 		return err
@@ -371,11 +496,24 @@ func (s *SQLite) Update(ctx context.Context, jname string, fn func(*env.Env) err
 	if _, err := tx.ExecContext(ctx, "UPDATE jails SET "+strings.Join(sets, ", ")+" WHERE jname = ?", args...); err != nil {
 		return err
 	}
+	if e.Name() != jname && len(s.vmcols) > 0 {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM bhyve WHERE jname = ?", jname); err != nil {
+			return err
+		}
+	}
+	if err := s.putVM(ctx, tx, e); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
 // Delete removes one environment's row.
 func (s *SQLite) Delete(ctx context.Context, jname string) error {
+	if len(s.vmcols) > 0 {
+		if _, err := s.db.ExecContext(ctx, "DELETE FROM bhyve WHERE jname = ?", jname); err != nil {
+			return err
+		}
+	}
 	res, err := s.db.ExecContext(ctx, "DELETE FROM jails WHERE jname = ?", jname)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
+
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/runtime"
@@ -61,11 +63,11 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err != nil {
 		return runtime.State{}, err
 	}
-	if err := writeJSON(filepath.Join(s.RunDir, "config.json"), sp); err != nil {
+	if err := ctl.WriteJSON(filepath.Join(s.RunDir, "config.json"), sp); err != nil {
 		return runtime.State{}, err
 	}
 	id := ContainerID(s.Name)
-	if err := writeJSON(filepath.Join(s.RunDir, planFile), plan{Spec: *s, Runtime: *rt, ID: id}); err != nil {
+	if err := ctl.WriteJSON(filepath.Join(s.RunDir, planFile), plan{Spec: *s, Runtime: *rt, ID: id}); err != nil {
 		return runtime.State{}, err
 	}
 	w := d.takeWarm(s.Name)
@@ -184,10 +186,10 @@ func (d *Driver) spawn(runDir, log string) (*warmSupervisor, error) {
 // State implements runtime.Driver.
 func (d *Driver) State(ctx context.Context, name, runDir string) (runtime.State, error) {
 	var st state
-	if err := readJSON(filepath.Join(runDir, stateFile), &st); err != nil {
+	if err := ctl.ReadJSON(filepath.Join(runDir, stateFile), &st); err != nil {
 		return runtime.State{}, nil
 	}
-	if !alive(st.Pid, st.PidStart) {
+	if !ctl.Alive(st.Pid, st.PidStart) {
 		return runtime.State{}, nil
 	}
 	return runtime.State{Running: true, Pid: st.Pid, Started: st.Started}, nil
@@ -198,19 +200,19 @@ func (d *Driver) State(ctx context.Context, name, runDir string) (runtime.State,
 func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.StopOptions) error {
 	grace := opt.Grace
 	var st state
-	if err := readJSON(filepath.Join(runDir, stateFile), &st); err != nil || !alive(st.Pid, st.PidStart) {
+	if err := ctl.ReadJSON(filepath.Join(runDir, stateFile), &st); err != nil || !ctl.Alive(st.Pid, st.PidStart) {
 		return fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
 	}
-	c, err := dialPacket(filepath.Join(runDir, supSockName))
+	c, err := ctl.Dial(filepath.Join(runDir, supSockName))
 	if err == nil {
 		defer c.Close()
 		var hold []*os.File
 		if opt.Hold != nil {
 			hold = append(hold, opt.Hold)
 		}
-		if err := send(c, &message{Op: "stop", Grace: grace.Milliseconds()}, hold...); err == nil {
+		if err := ctl.Send(c, &ctl.Message{Op: "stop", Grace: grace.Milliseconds()}, hold...); err == nil {
 			done := make(chan error, 1)
-			go func() { _, _, err := recv(c); done <- err }()
+			go func() { _, _, err := ctl.Recv(c); done <- err }()
 			select {
 			case err := <-done:
 				if err == nil {
@@ -226,11 +228,11 @@ func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.Stop
 	d.Log.Warn("supervisor gone, stopping directly", "jail", name)
 	unix.Kill(st.Pid, unix.SIGTERM)
 	deadline := time.Now().Add(grace)
-	for alive(st.Pid, st.PidStart) && time.Now().Before(deadline) {
+	for ctl.Alive(st.Pid, st.PidStart) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	unix.Kill(st.Pid, unix.SIGKILL)
-	for i := 0; i < 1000 && alive(st.Pid, st.PidStart); i++ {
+	for i := 0; i < 1000 && ctl.Alive(st.Pid, st.PidStart); i++ {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return d.Cleanup(ctx, name, runDir)
@@ -240,15 +242,15 @@ func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.Stop
 // longer running left behind (runtime state, veth, state files).
 func (d *Driver) Cleanup(ctx context.Context, name, runDir string) error {
 	var st state
-	hasState := readJSON(filepath.Join(runDir, stateFile), &st) == nil
-	if hasState && alive(st.Pid, st.PidStart) {
+	hasState := ctl.ReadJSON(filepath.Join(runDir, stateFile), &st) == nil
+	if hasState && ctl.Alive(st.Pid, st.PidStart) {
 		return fmt.Errorf("%s: %w", name, errdefs.ErrRunning)
 	}
 	if _, err := os.Stat(runDir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	var p plan
-	if readJSON(filepath.Join(runDir, planFile), &p) == nil {
+	if ctl.ReadJSON(filepath.Join(runDir, planFile), &p) == nil {
 		if err := p.Runtime.Delete(ctx, d.Run, p.ID); err != nil {
 			return fmt.Errorf("clean up %s: %w", name, err)
 		}
@@ -263,7 +265,7 @@ func (d *Driver) Cleanup(ctx context.Context, name, runDir string) error {
 
 // Exec implements runtime.Driver: the jail's init starts the process.
 func (d *Driver) Exec(ctx context.Context, name, runDir string, p runtime.Process) (int, error) {
-	c, err := dialPacket(filepath.Join(ctlDir(runDir), ExecSockName))
+	c, err := ctl.Dial(filepath.Join(ctlDir(runDir), ExecSockName))
 	if err != nil {
 		if st, _ := d.State(ctx, name, runDir); !st.Running {
 			return -1, fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
@@ -271,7 +273,7 @@ func (d *Driver) Exec(ctx context.Context, name, runDir string, p runtime.Proces
 		return -1, fmt.Errorf("connect to the init of %s: %w", name, err)
 	}
 	defer c.Close()
-	req := &message{Argv: p.Argv, Env: p.Env, Dir: p.Dir, User: p.User, TTY: p.TTY}
+	req := &ctl.Message{Argv: p.Argv, Env: p.Env, Dir: p.Dir, User: p.User, TTY: p.TTY}
 	stdin, stdout, stderr := p.Stdin, p.Stdout, p.Stderr
 	if stdin == nil {
 		stdin = os.Stdin
@@ -289,14 +291,14 @@ func (d *Driver) Exec(ctx context.Context, name, runDir string, p runtime.Proces
 		if t := os.Getenv("TERM"); t != "" {
 			req.Env = append(req.Env, "TERM="+t)
 		}
-		err = send(c, req)
+		err = ctl.Send(c, req)
 	} else {
-		err = send(c, req, stdin, stdout, stderr)
+		err = ctl.Send(c, req, stdin, stdout, stderr)
 	}
 	if err != nil {
 		return -1, err
 	}
-	rep, files, err := recv(c)
+	rep, files, err := ctl.Recv(c)
 	if err != nil {
 		return -1, fmt.Errorf("exec in %s: %w", name, err)
 	}
@@ -338,12 +340,12 @@ func (d *Driver) Exec(ctx context.Context, name, runDir string, p runtime.Proces
 		defer signal.Stop(sigs)
 		go func() {
 			for sg := range sigs {
-				send(c, &message{Signal: int(sg.(syscall.Signal))})
+				ctl.Send(c, &ctl.Message{Signal: int(sg.(syscall.Signal))})
 			}
 		}()
 	}
 	for {
-		m, fs, err := recv(c)
+		m, fs, err := ctl.Recv(c)
 		for _, f := range fs {
 			f.Close()
 		}

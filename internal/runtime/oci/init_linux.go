@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -44,7 +46,7 @@ func RunInit() int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGPWR, syscall.SIGHUP)
 
-	l, err := listenPacket(filepath.Join(CtlDirInJail, ExecSockName))
+	l, err := ctl.Listen(filepath.Join(CtlDirInJail, ExecSockName))
 	if err != nil {
 		logf("exec socket: %v", err)
 		return 1
@@ -160,7 +162,7 @@ func (in *initProc) serve(l *net.UnixListener) {
 
 func (in *initProc) handle(c *net.UnixConn) {
 	defer c.Close()
-	req, files, err := recv(c)
+	req, files, err := ctl.Recv(c)
 	if err != nil {
 		return
 	}
@@ -171,7 +173,7 @@ func (in *initProc) handle(c *net.UnixConn) {
 	}
 	fail := func(err error) {
 		closeAll()
-		send(c, &message{Error: err.Error()})
+		ctl.Send(c, &ctl.Message{Error: err.Error()})
 	}
 	if len(req.Argv) == 0 {
 		fail(fmt.Errorf("empty command"))
@@ -226,20 +228,20 @@ func (in *initProc) handle(c *net.UnixConn) {
 		if master != nil {
 			master.Close()
 		}
-		send(c, &message{Error: fmt.Sprintf("%s: %v", req.Argv[0], err)})
+		ctl.Send(c, &ctl.Message{Error: fmt.Sprintf("%s: %v", req.Argv[0], err)})
 		return
 	}
 	if master != nil {
-		send(c, &message{Pid: pid}, master)
+		ctl.Send(c, &ctl.Message{Pid: pid}, master)
 		master.Close()
 	} else {
-		send(c, &message{Pid: pid})
+		ctl.Send(c, &ctl.Message{Pid: pid})
 	}
 	gone := make(chan struct{})
 	go func() {
 		defer close(gone)
 		for {
-			m, fs, err := recv(c)
+			m, fs, err := ctl.Recv(c)
 			for _, f := range fs {
 				f.Close()
 			}
@@ -253,7 +255,7 @@ func (in *initProc) handle(c *net.UnixConn) {
 	}()
 	select {
 	case code := <-ch:
-		send(c, &message{Exit: &code})
+		ctl.Send(c, &ctl.Message{Exit: &code})
 	case <-gone:
 		// The client went away: hang up the session, as a terminal would.
 		unix.Kill(-pid, unix.SIGHUP)

@@ -1,13 +1,10 @@
 package oci
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/runtime"
-	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
 // Files in a jail's run directory (W/var/run/oci/<J>).
@@ -36,22 +33,6 @@ type state struct {
 	Started    time.Time `json:"started"`
 	Runtime    Runtime   `json:"runtime"`
 	ID         string    `json:"id"`
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return workdir.WriteFileAtomic(path, append(b, '\n'), 0o600)
 }
 
 func ctlDir(runDir string) string { return filepath.Join(runDir, ctlDirName) }

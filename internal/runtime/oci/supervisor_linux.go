@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
+
 	"github.com/cbsdgo/cbsd/internal/lock"
 	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/sys"
@@ -66,7 +68,7 @@ type supervisor struct {
 }
 
 func (s *supervisor) start() (pid int, err error) {
-	if err := readJSON(filepath.Join(s.runDir, planFile), &s.p); err != nil {
+	if err := ctl.ReadJSON(filepath.Join(s.runDir, planFile), &s.p); err != nil {
 		return 0, fmt.Errorf("read plan: %w", err)
 	}
 	sp := &s.p.Spec
@@ -153,13 +155,13 @@ func (s *supervisor) start() (pid int, err error) {
 	if strings.TrimSpace(line) != "ready" {
 		return abort(fmt.Errorf("jail init did not become ready (see %s)", sp.Log))
 	}
-	_, start, _ := procInfo(s.pid)
+	_, start, _ := ctl.ProcInfo(s.pid)
 	st := state{Pid: s.pid, PidStart: start, Supervisor: os.Getpid(), Started: time.Now(),
 		Runtime: s.p.Runtime, ID: s.p.ID}
-	if err := writeJSON(filepath.Join(s.runDir, stateFile), st); err != nil {
+	if err := ctl.WriteJSON(filepath.Join(s.runDir, stateFile), st); err != nil {
 		return abort(err)
 	}
-	if s.ln, err = listenPacket(filepath.Join(s.runDir, supSockName)); err != nil {
+	if s.ln, err = ctl.Listen(filepath.Join(s.runDir, supSockName)); err != nil {
 		return abort(err)
 	}
 	s.exited = exited
@@ -227,7 +229,7 @@ func (s *supervisor) wait() int {
 	var held []*os.File
 	for _, st := range stoppers {
 		if len(st.held) > 0 {
-			send(st.c, &message{Exit: &code})
+			ctl.Send(st.c, &ctl.Message{Exit: &code})
 			st.c.Close()
 			held = append(held, st.held...)
 		}
@@ -240,7 +242,7 @@ func (s *supervisor) wait() int {
 	s.release()
 	for _, st := range stoppers {
 		if len(st.held) == 0 {
-			send(st.c, &message{Exit: &code})
+			ctl.Send(st.c, &ctl.Message{Exit: &code})
 			st.c.Close()
 		}
 	}
@@ -271,7 +273,7 @@ func (s *supervisor) serve() {
 		if err != nil {
 			return
 		}
-		m, fs, err := recv(c)
+		m, fs, err := ctl.Recv(c)
 		if err != nil || m.Op != "stop" {
 			for _, f := range fs {
 				f.Close()

@@ -1,4 +1,4 @@
-package oci
+package ctl
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 
 // procInfo reads a process's state letter and start time (clock ticks
 // since boot) from /proc/<pid>/stat.
-func procInfo(pid int) (state byte, start uint64, err error) {
+func ProcInfo(pid int) (state byte, start uint64, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
@@ -29,11 +29,11 @@ func procInfo(pid int) (state byte, start uint64, err error) {
 
 // alive reports whether pid runs (not a zombie) and, when start is not 0,
 // is still the same process.
-func alive(pid int, start uint64) bool {
+func Alive(pid int, start uint64) bool {
 	if pid <= 0 {
 		return false
 	}
-	st, s, err := procInfo(pid)
+	st, s, err := ProcInfo(pid)
 	if err != nil || st == 'Z' || st == 'X' {
 		return false
 	}

@@ -1,4 +1,4 @@
-package oci
+package ctl
 
 import (
 	"encoding/json"
@@ -10,12 +10,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// message is one packet of the exec protocol (SOCK_SEQPACKET, JSON, file
+// Message is one packet of the control protocols (exec, stop) (SOCK_SEQPACKET, JSON, file
 // descriptors as SCM_RIGHTS). The client sends a request (with its stdio
 // descriptors unless TTY), the server answers with the pid (and the pty
 // master when TTY), the client may send signals, and the server ends with
 // the exit code.
-type message struct {
+type Message struct {
 	Argv   []string `json:"argv,omitempty"`
 	Env    []string `json:"env,omitempty"`
 	Dir    string   `json:"dir,omitempty"`
@@ -31,7 +31,7 @@ type message struct {
 	Error  string   `json:"error,omitempty"`
 }
 
-func send(c *net.UnixConn, m *message, files ...*os.File) error {
+func Send(c *net.UnixConn, m *Message, files ...*os.File) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func send(c *net.UnixConn, m *message, files ...*os.File) error {
 	return err
 }
 
-func recv(c *net.UnixConn) (*message, []*os.File, error) {
+func Recv(c *net.UnixConn) (*Message, []*os.File, error) {
 	buf := make([]byte, 256*1024)
 	oob := make([]byte, unix.CmsgSpace(8*4))
 	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
@@ -74,7 +74,7 @@ func recv(c *net.UnixConn) (*message, []*os.File, error) {
 			}
 		}
 	}
-	m := &message{}
+	m := &Message{}
 	if err := json.Unmarshal(buf[:n], m); err != nil {
 		for _, f := range files {
 			f.Close()
@@ -98,8 +98,8 @@ func shortAddr(path string) (addr string, done func(), err error) {
 	return fmt.Sprintf("/proc/self/fd/%d/%s", dir, filepath.Base(path)), func() { unix.Close(dir) }, nil
 }
 
-// dialPacket connects to a SOCK_SEQPACKET socket.
-func dialPacket(path string) (*net.UnixConn, error) {
+// Dial connects to a SOCK_SEQPACKET socket.
+func Dial(path string) (*net.UnixConn, error) {
 	addr, done, err := shortAddr(path)
 	if err != nil {
 		return nil, err
@@ -108,8 +108,8 @@ func dialPacket(path string) (*net.UnixConn, error) {
 	return net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: addr, Net: "unixpacket"})
 }
 
-// listenPacket listens on a SOCK_SEQPACKET socket at path.
-func listenPacket(path string) (*net.UnixListener, error) {
+// Listen listens on a SOCK_SEQPACKET socket at path.
+func Listen(path string) (*net.UnixListener, error) {
 	os.Remove(path)
 	addr, done, err := shortAddr(path)
 	if err != nil {
