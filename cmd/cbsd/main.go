@@ -9,6 +9,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/cli"
 	"github.com/cbsdgo/cbsd/internal/runtime/oci"
+	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 )
 
 func main() {
@@ -20,6 +21,11 @@ func run() int {
 		switch os.Args[1] {
 		case "__init":
 			return oci.RunInit()
+		case "__vmsupervise":
+			if len(os.Args) < 3 {
+				return 2
+			}
+			return qemu.RunSupervisor(os.Args[2])
 		case "__supervise":
 			if len(os.Args) < 3 {
 				return 2

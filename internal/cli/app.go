@@ -13,6 +13,7 @@ import (
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/inventory"
 	"github.com/cbsdgo/cbsd/internal/runtime/oci"
+	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 	"github.com/cbsdgo/cbsd/internal/service"
 	"github.com/cbsdgo/cbsd/internal/sys"
 	"github.com/cbsdgo/cbsd/internal/workdir"
@@ -65,7 +66,8 @@ func New() *App {
 }
 
 func (a *App) aliases() map[string]string {
-	return map[string]string{"jdestroy": "jremove", "jconsole": "jlogin"}
+	return map[string]string{"jdestroy": "jremove", "jconsole": "jlogin", "bdestroy": "bremove", "blogin": "bconsole",
+		"bset": "jset", "bget": "jget"}
 }
 
 // Main runs one command line and returns the process exit code.
@@ -207,7 +209,8 @@ func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 		return nil, err
 	}
 	drv := &oci.Driver{Setting: node["oci_runtime"], StateDir: c.L.Path("var", "run"), Self: self, Run: c.Run, Log: c.Log}
-	c.svc = &service.Service{L: c.L, Store: st, Driver: drv, Run: c.Run, Log: c.Log, Out: c.Stdout, Node: node}
+	vms := &qemu.Driver{Self: self, Run: c.Run, Log: c.Log}
+	c.svc = &service.Service{L: c.L, Store: st, Driver: drv, VMs: vms, Run: c.Run, Log: c.Log, Out: c.Stdout, Node: node}
 	return c.svc, nil
 }
 

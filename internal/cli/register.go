@@ -10,9 +10,9 @@ import (
 	"github.com/cbsdgo/cbsd/internal/service"
 )
 
-func junregisterCmd() *Command {
+func junregisterCmd(name, emulator string) *Command {
 	return &Command{
-		Name: "junregister", Desc: "Remove jails from the inventory, keeping their data and files",
+		Name: name, Desc: "Remove jails from the inventory, keeping their data and files",
 		Args: []string{"jname"}, Opt: []string{"rcfile", "dbfile"},
 		Usage: `  cbsd junregister jname=jail1
   cbsd junregister jname='*'          # every jail; one result line each
@@ -28,7 +28,7 @@ A running jail is refused ("Jail is active. Please stop them first").`,
 			if !env.IsMask(name) {
 				return s.Unregister(ctx, service.UnregisterRequest{Name: name, Rcfile: a.KV["rcfile"]})
 			}
-			es, err := s.Store.List(ctx, inventory.Filter{Mask: name, Emulators: []string{"jail"}, Columns: []string{"jname"}})
+			es, err := s.Store.List(ctx, inventory.Filter{Mask: name, Emulators: []string{emulator}, Columns: []string{"jname"}})
 			if err != nil {
 				return err
 			}
@@ -40,15 +40,15 @@ A running jail is refused ("Jail is active. Please stop them first").`,
 				names = append(names, e.Name())
 			}
 			return batch(ctx, c, s, names, func(n string) (string, error) {
-				return "junregister: " + n + " unregistered", s.Unregister(ctx, service.UnregisterRequest{Name: n})
+				return c.Cmd.Name + ": " + n + " unregistered", s.Unregister(ctx, service.UnregisterRequest{Name: n})
 			})
 		},
 	}
 }
 
-func jregisterCmd() *Command {
+func jregisterCmd(name, emulator string) *Command {
 	return &Command{
-		Name: "jregister", Desc: "Add jails to the inventory from their descriptors in W/jails-rcconf",
+		Name: name, Desc: "Add jails to the inventory from their descriptors in W/jails-rcconf",
 		Opt: []string{"jname", "rcfile", "dbfile", "mnt_start", "mode", "progress"},
 		Usage: `  cbsd jregister jname=jail1
   cbsd jregister jname='jail*'        # every W/jails-rcconf/rc.conf_jail*; one result line each
@@ -73,7 +73,7 @@ registered is an error for that jail.`,
 				if err != nil {
 					return "", err
 				}
-				return fmt.Sprintf("jregister: %s registered (status %s)", e.Name(), service.StatusText(e)), nil
+				return fmt.Sprintf("%s: %s registered (status %s)", c.Cmd.Name, e.Name(), service.StatusText(e)), nil
 			}
 			if rcfile != "" || !env.IsMask(name) {
 				msg, err := reg(name, rcfile)
@@ -82,7 +82,7 @@ registered is an error for that jail.`,
 				}
 				return err
 			}
-			names, err := s.RcconfNames(name)
+			names, err := s.RcconfNames(name, emulator)
 			if err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ restarts them now).`,
 			for _, k := range a.Keys {
 				switch {
 				case k == "jname" || k == "autorestart" || k == "workdir" || k == "inter":
-				case env.IsParam(k) && env.IsColumn(k):
+				case env.IsParam(k) && env.IsColumn(k), env.IsVMColumn(k):
 					kv[k] = a.KV[k]
 				default:
 					return fmt.Errorf("unknown jail parameter %q: %w", k, errdefs.ErrInvalid)
@@ -84,6 +84,13 @@ func jgetCmd() *Command {
 				for _, k := range env.JARG {
 					if e.Has(k) {
 						keys = append(keys, k)
+					}
+				}
+				if e.Emulator() == "bhyve" {
+					for _, c := range env.VMColumns {
+						if c.Name != "jname" && e.Has(c.Name) {
+							keys = append(keys, c.Name)
+						}
 					}
 				}
 			}
@@ -172,6 +179,8 @@ func commands() []*Command {
 	return []*Command{
 		initenvCmd(), mkbaseCmd(), basesCmd(), jcreateCmd(), jstartCmd(), jstopCmd(),
 		jrestartCmd(), jremoveCmd(), jlsCmd(), jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(),
-		jstatusCmd(), jswmodeCmd(), jregisterCmd(), junregisterCmd(), jcloneCmd(), jrenameCmd(), jsnapshotCmd(), versionCmd(),
+		jstatusCmd(), jswmodeCmd(), jregisterCmd("jregister", ""), junregisterCmd("junregister", "jail"),
+		jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"), jcloneCmd(), jrenameCmd(), jsnapshotCmd(), versionCmd(),
+		bcreateCmd(), bstartCmd(), bstopCmd(), brestartCmd(), bremoveCmd(), blsCmd(), bconsoleCmd(),
 	}
 }

@@ -166,6 +166,18 @@ func WriteDescriptor(w io.Writer, e *Env, workdir string) error {
 		}
 		fmt.Fprintf(&b, "%s=%s;\n", k, Quote(v))
 	}
+	if e.Emulator() == "bhyve" {
+		for _, c := range VMColumns {
+			if c.Name == "jname" || !e.Has(c.Name) {
+				continue
+			}
+			v := e.Get(c.Name)
+			if workdir != "" {
+				v = ToPlaceholder(v, workdir)
+			}
+			fmt.Fprintf(&b, "%s=%s;\n", c.Name, Quote(v))
+		}
+	}
 	fmt.Fprintf(&b, "jname=%s\n", Quote(e.Name()))
 	_, err := w.Write(b.Bytes())
 	return err
@@ -184,7 +196,7 @@ func ReadDescriptor(r io.Reader, workdir string) (e *Env, extra map[string]strin
 	for _, a := range as {
 		v := FromPlaceholder(a.Value, workdir)
 		switch {
-		case a.Key == "jname" || IsColumn(a.Key):
+		case a.Key == "jname" || IsColumn(a.Key) || IsVMColumn(a.Key):
 			e.Set(a.Key, v)
 		default:
 			extra[a.Key] = v

@@ -91,7 +91,11 @@ func (s *Service) Set(ctx context.Context, name string, kv map[string]string) (*
 		for k, v := range kv {
 			e.Set(k, v)
 		}
-		if err := validate(e); err != nil {
+		check := validate
+		if e.Emulator() == "bhyve" {
+			check = s.validateVM
+		}
+		if err := check(e); err != nil {
 			return err
 		}
 		out = e.Clone()

@@ -16,8 +16,12 @@ import (
 // mountArgs are the mnt_start/mnt_stop arguments of a jail.
 func (s *Service) mountArgs(e *env.Env) hook.MountArgs {
 	n := e.Name()
-	return hook.MountArgs{Data: dataDir(s.L, e), Fstab: s.L.FstabDir(n), Jname: n,
+	a := hook.MountArgs{Data: dataDir(s.L, e), Fstab: s.L.FstabDir(n), Jname: n,
 		Rcconf: s.L.RcconfDir(), Sys: s.L.SysDir(n)}
+	if e.Emulator() == "bhyve" {
+		a.Fstab = "" // VMs get no -f, as in CBSD
+	}
+	return a
 }
 
 // mountHook runs the jail's mnt_start or mnt_stop (key) when one is set,
@@ -33,6 +37,9 @@ func (s *Service) mountHook(ctx context.Context, e *env.Env, key string, log io.
 	}
 	a := s.mountArgs(e)
 	for _, d := range []string{a.Data, a.Fstab, a.Sys, a.Rcconf} {
+		if d == "" {
+			continue
+		}
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}

@@ -157,7 +157,9 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*env.Env, 
 	if !strings.HasPrefix(e.Get("data"), s.L.W+"/") {
 		e.Set("data", s.L.DataDir(name))
 	}
-	e.Set("mount_fstab", s.L.Fstab(name))
+	if e.Emulator() != "bhyve" {
+		e.Set("mount_fstab", s.L.Fstab(name))
+	}
 	e.Set("rcconf", s.L.Rcconf(name))
 	log := s.hookLog(name)
 	defer log.Close()
@@ -201,8 +203,9 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (*env.Env, 
 	return e, nil
 }
 
-// RcconfNames lists the descriptors in jails-rcconf matching a mask.
-func (s *Service) RcconfNames(mask string) ([]string, error) {
+// RcconfNames lists the descriptors in jails-rcconf matching a mask whose
+// emulator is emulator (CBSD's jregister takes any; bregister only VMs).
+func (s *Service) RcconfNames(mask, emulator string) ([]string, error) {
 	ents, err := os.ReadDir(s.L.RcconfDir())
 	if err != nil {
 		return nil, err
@@ -212,6 +215,16 @@ func (s *Service) RcconfNames(mask string) ([]string, error) {
 		n, ok := strings.CutPrefix(d.Name(), "rc.conf_")
 		if !ok || d.IsDir() || !env.MatchMask(mask, n) {
 			continue
+		}
+		if emulator != "" {
+			b, err := os.ReadFile(filepath.Join(s.L.RcconfDir(), d.Name()))
+			if err != nil {
+				continue
+			}
+			e, _, err := env.ReadDescriptor(bytes.NewReader(b), s.L.W)
+			if err != nil || e.Emulator() != emulator {
+				continue
+			}
 		}
 		out = append(out, n)
 	}

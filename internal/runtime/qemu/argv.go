@@ -83,11 +83,13 @@ func (v *VM) Argv() []string {
 	return a
 }
 
-// ParseRAM turns a CBSD vm_ram value (bytes, or 512m, 1g, 2048M) into MiB.
-func ParseRAM(v string) (int, error) {
+// ParseSize turns a size (bytes, or 512m, 10g, 64k) into bytes.
+func ParseSize(v string) (int64, error) {
 	s := strings.ToLower(strings.TrimSpace(v))
 	mult := int64(1)
 	switch {
+	case strings.HasSuffix(s, "t"), strings.HasSuffix(s, "tb"):
+		mult, s = 1<<40, strings.TrimRight(s, "tb")
 	case strings.HasSuffix(s, "g"), strings.HasSuffix(s, "gb"):
 		mult, s = 1<<30, strings.TrimRight(s, "gb")
 	case strings.HasSuffix(s, "m"), strings.HasSuffix(s, "mb"):
@@ -97,9 +99,18 @@ func ParseRAM(v string) (int, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("vm_ram=%q: want bytes or a size such as 512m or 1g", v)
+		return 0, fmt.Errorf("%q: want bytes or a size such as 512m or 10g", v)
 	}
-	mib := n * mult >> 20
+	return n * mult, nil
+}
+
+// ParseRAM turns a CBSD vm_ram value (bytes, or 512m, 1g, 2048M) into MiB.
+func ParseRAM(v string) (int, error) {
+	n, err := ParseSize(v)
+	if err != nil {
+		return 0, fmt.Errorf("vm_ram=%w", err)
+	}
+	mib := n >> 20
 	if mib < 16 {
 		return 0, fmt.Errorf("vm_ram=%q: less than 16 MiB", v)
 	}

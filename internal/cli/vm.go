@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/inventory"
+	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
+	"github.com/cbsdgo/cbsd/internal/service"
+)
+
+func vmParams() []string {
+	var out []string
+	for _, c := range env.VMColumns {
+		if c.Name != "jname" {
+			out = append(out, c.Name)
+		}
+	}
+	return append(out, "mnt_start", "mnt_stop", "mnt_timeout", "protected", "hidden", "ip4_addr", "host_hostname", "astart")
+}
+
+func bcreateCmd() *Command {
+	return &Command{
+		Name: "bcreate", Desc: "Create a VM (QEMU on Linux, bhyve's settings)",
+		Args: []string{"jname"}, Opt: vmParams(),
+		Usage: `  cbsd bcreate jname=vm1 vm_ram=1g vm_cpus=2 imgsize=10g vm_iso_path=/iso/debian.iso vm_boot=cd
+  cbsd bcreate jname=tiny vm_ram=256m vm_kernel=/k/vmlinuz vm_initrd=/k/initrd.gz vm_cmdline="console=ttyS0"
+The first disk is W/jails-data/<J>-data/dsk1.vhd (sparse, imgsize); vm_accel=auto
+picks KVM where it is real and TCG otherwise.`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := s.VMCreate(ctx, a.KV); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "bcreate: %s created\n", a.KV["jname"])
+			return nil
+		},
+	}
+}
+
+func vmEach(verb string, fn func(ctx context.Context, s *service.Service, n string) (string, error)) func(ctx context.Context, c *Ctx, a *Args) error {
+	return func(ctx context.Context, c *Ctx, a *Args) error {
+		var words []string
+		if v := a.KV["jname"]; v != "" {
+			words = append(words, v)
+		}
+		words = append(words, a.Pos...)
+		s, err := c.Service(ctx)
+		if err != nil {
+			return err
+		}
+		names, err := s.Names(ctx, "bhyve", words)
+		if err != nil {
+			return err
+		}
+		failed := 0
+		for _, n := range names {
+			msg, err := fn(ctx, s, n)
+			if err != nil {
+				if len(names) == 1 {
+					return err
+				}
+				failed++
+				fmt.Fprintf(c.Stdout, "%s: %s: %s\n", verb, n, message(err))
+				continue
+			}
+			if msg != "" {
+				fmt.Fprintln(c.Stdout, msg)
+			}
+		}
+		if failed > 0 {
+			return &errdefs.ExitCode{Code: 1}
+		}
+		return nil
+	}
+}
+
+func bstartCmd() *Command {
+	return &Command{Name: "bstart", Desc: "Start VMs", Args: []string{"jname"}, PosName: true, Opt: []string{"inter"},
+		Run: vmEach("bstart", func(ctx context.Context, s *service.Service, n string) (string, error) {
+			pid, err := s.VMStart(ctx, n)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("bstart: %s (pid %d) started", n, pid), nil
+		})}
+}
+
+func bstopCmd() *Command {
+	return &Command{Name: "bstop", Desc: "Stop VMs: ACPI power-down, forced after hard_timeout", Args: []string{"jname"}, PosName: true,
+		Opt: []string{"hard_timeout", "noacpi"},
+		Run: vmEach("bstop", func(ctx context.Context, s *service.Service, n string) (string, error) {
+			if err := s.VMStop(ctx, n); err != nil {
+				return "", err
+			}
+			return "bstop: " + n + " stopped", nil
+		})}
+}
+
+func brestartCmd() *Command {
+	return &Command{Name: "brestart", Desc: "Restart VMs", Args: []string{"jname"}, PosName: true,
+		Run: vmEach("brestart", func(ctx context.Context, s *service.Service, n string) (string, error) {
+			if err := s.VMStop(ctx, n); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+				return "", err
+			}
+			pid, err := s.VMStart(ctx, n)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("brestart: %s (pid %d) restarted", n, pid), nil
+		})}
+}
+
+func bremoveCmd() *Command {
+	return &Command{Name: "bremove", Desc: "Destroy VMs with their disks (alias bdestroy)", Args: []string{"jname"}, PosName: true,
+		Run: vmEach("bremove", func(ctx context.Context, s *service.Service, n string) (string, error) {
+			if err := s.VMRemove(ctx, n); err != nil {
+				return "", err
+			}
+			return "bremove: " + n + " removed", nil
+		})}
+}
+
+// DefaultBlsDisplay are bls's default columns (CBSD without RACCT).
+const DefaultBlsDisplay = "jname,jid,vm_ram,vm_cpus,vm_os_type,ip4_addr,status,vnc"
+
+func blsCmd() *Command {
+	return &Command{Name: "bls", Desc: "List VMs with their live status", Opt: []string{"display", "header", "order"},
+		Usage: `  cbsd bls ; cbsd bls display=jname,status header=0 ; cbsd bls --json`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			cols := strings.Split(a.Value("display", DefaultBlsDisplay), ",")
+			for _, col := range cols {
+				if col != "vnc" && !env.IsColumn(col) && !env.IsVMColumn(col) {
+					return fmt.Errorf("display: unknown column %q: %w", col, errdefs.ErrInvalid)
+				}
+			}
+			es, err := s.List(ctx, inventory.Filter{Emulators: []string{"bhyve"}}, false)
+			if err != nil {
+				return err
+			}
+			if len(a.Pos) > 0 {
+				var kept []*env.Env
+				for _, e := range es {
+					if matchAny(a.Pos, e.Name()) {
+						kept = append(kept, e)
+					}
+				}
+				es = kept
+			}
+			val := func(e *env.Env, col string, typed bool) any {
+				switch col {
+				case "vnc":
+					if p := e.Get("vm_vnc_port"); p != "1" && p != "" {
+						return e.Get("bhyve_vnc_bind") + ":" + p
+					}
+					return "-"
+				case "vm_ram":
+					if mib, err := qemu.ParseRAM(e.Get("vm_ram")); err == nil {
+						if typed {
+							return mib
+						}
+						return fmt.Sprintf("%dM", mib)
+					}
+				}
+				return jlsValue(e, col, typed)
+			}
+			if a.Flags["json"] {
+				out := make([]map[string]any, 0, len(es))
+				for _, e := range es {
+					m := map[string]any{}
+					for _, col := range cols {
+						m[col] = val(e, col, true)
+					}
+					out = append(out, m)
+				}
+				return writeJSON(c.Stdout, out)
+			}
+			header := make([]string, len(cols))
+			for i, col := range cols {
+				header[i] = strings.ToUpper(col)
+			}
+			var rows [][]string
+			for _, e := range es {
+				r := make([]string, len(cols))
+				for i, col := range cols {
+					r[i] = fmt.Sprint(val(e, col, false))
+				}
+				rows = append(rows, r)
+			}
+			table(c.Stdout, header, rows, a.Value("header", "1") != "0")
+			return nil
+		}}
+}
+
+func bconsoleCmd() *Command {
+	return &Command{Name: "bconsole", Desc: "Attach to a VM's serial console (Ctrl-] detaches; alias blogin)",
+		Args: []string{"jname"}, PosName: true,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			name := a.KV["jname"]
+			if name == "" {
+				name = a.Pos[0]
+			}
+			e, err := s.Get(ctx, name)
+			if err != nil || e.Emulator() != "bhyve" {
+				return fmt.Errorf("No such VM: %s: %w", name, errdefs.ErrNotFound)
+			}
+			if !s.State(ctx, e).Running {
+				return fmt.Errorf("VM %s: Not Running: %w", name, errdefs.ErrNotRunning)
+			}
+			return s.VMs.Console(ctx, s.VMConsoleSock(name), c.Stdin, c.Stdout)
+		}}
+}

@@ -1,0 +1,195 @@
+package qemu
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/lock"
+	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
+	"github.com/digitalocean/go-qemu/qmp"
+)
+
+type state struct {
+	Pid        int    `json:"pid"`
+	PidStart   uint64 `json:"pid_start"`
+	Supervisor int    `json:"supervisor"`
+}
+
+type report struct {
+	Pid     int    `json:"pid,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Warning string `json:"warning,omitempty"`
+}
+
+// RunSupervisor is "cbsd __vmsupervise <rundir>": it starts QEMU in the
+// foreground as its child (QEMU inherits the ownership lock), reports to
+// its parent on fd 3, serves stop requests and cleans up when QEMU exits.
+func RunSupervisor(runDir string) int {
+	out := os.NewFile(3, "report")
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	var sp Spec
+	fail := func(err error) int {
+		json.NewEncoder(out).Encode(report{Error: err.Error()})
+		out.Close()
+		return 1
+	}
+	if err := ctl.ReadJSON(filepath.Join(runDir, planFile), &sp); err != nil {
+		return fail(err)
+	}
+	stale := sp.OwnerStale
+	if stale <= 0 {
+		stale = 30 * time.Minute
+	}
+	owner, warning, err := lock.TakeOwnership(sp.OwnerFile, sp.Node, stale)
+	if err != nil {
+		return fail(err)
+	}
+	release := func() {
+		os.Remove(sp.OwnerFile)
+		owner.Close()
+	}
+	os.Remove(sp.VM.QMPSock)
+	os.Remove(sp.VM.ConsoleSock)
+	argv := sp.VM.Argv()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // the supervisor's log
+	cmd.ExtraFiles = []*os.File{owner}             // QEMU holds the lock while it runs
+	if err := cmd.Start(); err != nil {
+		release()
+		return fail(fmt.Errorf("start %s: %w", argv[0], err))
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Ready when QMP answers.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m, err := qmpConnect(sp.VM.QMPSock); err == nil {
+			m.Disconnect()
+			break
+		}
+		select {
+		case err := <-exited:
+			release()
+			return fail(fmt.Errorf("qemu exited during start: %v (see %s)", err, sp.Log))
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			<-exited
+			release()
+			return fail(fmt.Errorf("qemu did not open its QMP socket in 30s (see %s)", sp.Log))
+		}
+	}
+	pid := cmd.Process.Pid
+	_, start, _ := ctl.ProcInfo(pid)
+	if err := ctl.WriteJSON(filepath.Join(runDir, stateFile), state{Pid: pid, PidStart: start, Supervisor: os.Getpid()}); err != nil {
+		cmd.Process.Kill()
+		<-exited
+		release()
+		return fail(err)
+	}
+	ln, err := ctl.Listen(filepath.Join(runDir, supSockName))
+	if err != nil {
+		cmd.Process.Kill()
+		<-exited
+		release()
+		return fail(err)
+	}
+	json.NewEncoder(out).Encode(report{Pid: pid, Warning: warning})
+	out.Close()
+
+	var mu sync.Mutex
+	var stoppers []*net.UnixConn
+	go func() {
+		for {
+			c, err := ln.AcceptUnix()
+			if err != nil {
+				return
+			}
+			m, fs, err := ctl.Recv(c)
+			for _, f := range fs {
+				f.Close()
+			}
+			if err != nil || m.Op != "stop" {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			first := len(stoppers) == 0
+			stoppers = append(stoppers, c)
+			mu.Unlock()
+			if first {
+				go powerdown(sp.VM.QMPSock, cmd.Process, time.Duration(m.Grace)*time.Millisecond, log)
+			}
+		}
+	}()
+	err = <-exited
+	ln.Close()
+	code := cmd.ProcessState.ExitCode()
+	os.Remove(filepath.Join(runDir, stateFile))
+	os.Remove(filepath.Join(runDir, supSockName))
+	os.Remove(sp.VM.QMPSock)
+	os.Remove(sp.VM.ConsoleSock)
+	release()
+	mu.Lock()
+	for _, c := range stoppers {
+		ctl.Send(c, &ctl.Message{Exit: &code})
+		c.Close()
+	}
+	mu.Unlock()
+	log.Info("vm exited", "vm", sp.VM.Name, "status", code, "err", err)
+	return 0
+}
+
+// powerdown presses the ACPI power button, again every few seconds (a
+// guest still booting may miss the first press; CBSD's double_acpi), then
+// quits QEMU when grace has passed and kills it if even that is ignored.
+func powerdown(sock string, p *os.Process, grace time.Duration, log *slog.Logger) {
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if err := qmpRun(sock, `{"execute":"system_powerdown"}`); err != nil {
+			return // QMP gone: QEMU is exiting
+		}
+		wait := 3 * time.Second
+		if left := time.Until(deadline); left < wait {
+			wait = left
+		}
+		time.Sleep(wait)
+	}
+	log.Warn("guest ignored the ACPI power-down; quitting QEMU", "grace", grace)
+	if err := qmpRun(sock, `{"execute":"quit"}`); err != nil {
+		p.Signal(syscall.SIGTERM)
+	}
+	time.Sleep(5 * time.Second)
+	p.Kill()
+}
+
+func qmpConnect(sock string) (*qmp.SocketMonitor, error) {
+	m, err := qmp.NewSocketMonitor("unix", sock, 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Connect(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func qmpRun(sock, cmd string) error {
+	m, err := qmpConnect(sock)
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	_, err = m.Run([]byte(cmd))
+	return err
+}
+

@@ -1,0 +1,368 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/hook"
+	"github.com/cbsdgo/cbsd/internal/revert"
+	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
+	"github.com/cbsdgo/cbsd/internal/sys"
+	"github.com/cbsdgo/cbsd/internal/workdir"
+)
+
+func (s *Service) vmRunDir(name string) string { return s.L.Path("var", "run", "vm", name) }
+
+// VMConsoleSock is the serial console socket of a VM.
+func (s *Service) VMConsoleSock(name string) string {
+	return filepath.Join(s.L.SysDir(name), "console.sock")
+}
+
+// VMConsoleLog is where a VM's serial output is appended.
+func (s *Service) VMConsoleLog(name string) string { return s.L.Path("var", "log", name+".console.log") }
+
+// vmDefaults are the settings of a new VM before the command line.
+func (s *Service) vmDefaults(name string) *env.Env {
+	e := env.New(name)
+	for _, c := range env.VMColumns {
+		if c.Name != "jname" {
+			e.Set(c.Name, c.Default)
+		}
+	}
+	e.Set("emulator", "bhyve")
+	e.Set("host_hostname", name)
+	e.Set("ip4_addr", "0")
+	e.Set("astart", "0")
+	e.Set("path", s.L.JailPath(name))
+	e.Set("data", s.L.DataDir(name))
+	e.Set("rcconf", s.L.Rcconf(name))
+	e.Set("mount_fstab", "0")
+	return e
+}
+
+// VMCreate makes a new VM: directories, the first disk (dsk1.vhd, sparse,
+// imgsize bytes or 10g/512m), the inventory rows (jails + bhyve) and the
+// descriptor. Nothing is left behind when a step fails.
+func (s *Service) VMCreate(ctx context.Context, args map[string]string) (*env.Env, error) {
+	name := args["jname"]
+	if err := env.ValidateName(name); err != nil {
+		return nil, err
+	}
+	e := s.vmDefaults(name)
+	for k, v := range args {
+		if k == "jname" {
+			continue
+		}
+		if env.IsColumn(k) || env.IsVMColumn(k) {
+			e.Set(k, v)
+		}
+	}
+	if e.Emulator() == "qemu" {
+		e.Set("emulator", "bhyve") // accepted alias
+	}
+	if err := s.validateVM(e); err != nil {
+		return nil, err
+	}
+	ol, err := s.opLock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer ol.Release()
+	if err := s.ensureUnregistered(ctx, name, "already exist"); err != nil {
+		return nil, err
+	}
+	data, sysDir := dataDir(s.L, e), s.L.SysDir(name)
+	for _, p := range []string{data, sysDir} {
+		if exists(p) && !emptyDir(p) {
+			return nil, fmt.Errorf("%s already exists (left from an unregistered VM?): %w", p, errdefs.ErrExists)
+		}
+	}
+	r := revert.New()
+	defer r.Fail()
+	if err := os.MkdirAll(sysDir, 0o755); err != nil {
+		return nil, err
+	}
+	r.Add(func() { removeTree(sysDir) })
+	log := s.hookLog(name)
+	defer log.Close()
+	if hook.Enabled(e.Get("mnt_start")) {
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			return nil, err
+		}
+		r.Add(func() { removeTree(data) })
+		if err := s.mountHook(ctx, e, "mnt_start", log); err != nil {
+			return nil, fmt.Errorf("bcreate %s: %w", name, err)
+		}
+		r.Add(func() { s.mntStop(context.Background(), e, log) })
+	} else {
+		if err := s.backend().Create(ctx, data); err != nil {
+			return nil, err
+		}
+		r.Add(func() { s.destroyData(context.Background(), data) })
+	}
+	for _, d := range hook.Dirs {
+		os.MkdirAll(filepath.Join(sysDir, d), 0o755)
+	}
+	if size := e.Get("imgsize"); size != "0" && size != "" {
+		n, err := qemu.ParseSize(size)
+		if err != nil {
+			return nil, fmt.Errorf("imgsize=%w: %w", err, errdefs.ErrInvalid)
+		}
+		disk := filepath.Join(data, "dsk1.vhd")
+		if !exists(disk) {
+			f, err := os.OpenFile(disk, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return nil, err
+			}
+			err = f.Truncate(n)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
+	if err := s.Store.Insert(ctx, e); err != nil {
+		return nil, err
+	}
+	r.Add(func() { s.Store.Delete(context.Background(), name) })
+	var b bytes.Buffer
+	if err := env.WriteDescriptor(&b, e, ""); err != nil {
+		return nil, err
+	}
+	if err := workdir.WriteFileAtomic(s.L.SysRcconf(name), b.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	r.Success()
+	return e, nil
+}
+
+func (s *Service) validateVM(e *env.Env) error {
+	if _, err := qemu.ParseRAM(e.Get("vm_ram")); err != nil {
+		return fmt.Errorf("%v: %w", err, errdefs.ErrInvalid)
+	}
+	if n, err := strconv.Atoi(e.Get("vm_cpus")); err != nil || n < 1 || n > 256 {
+		return fmt.Errorf("vm_cpus=%q: want 1 to 256: %w", e.Get("vm_cpus"), errdefs.ErrInvalid)
+	}
+	if v := e.Get("imgsize"); v != "0" && v != "" {
+		if _, err := qemu.ParseSize(v); err != nil {
+			return fmt.Errorf("imgsize=%v: %w", err, errdefs.ErrInvalid)
+		}
+	}
+	if _, err := qemu.Accel(e.Get("vm_accel")); err != nil {
+		return fmt.Errorf("%v: %w", err, errdefs.ErrInvalid)
+	}
+	for _, k := range []string{"vm_kernel", "vm_initrd", "vm_iso_path"} {
+		if v := e.Get(k); v != "0" && v != "" {
+			if _, err := os.Stat(v); err != nil {
+				return fmt.Errorf("%s=%s: %w", k, v, errdefs.ErrNotFound)
+			}
+		}
+	}
+	for _, k := range []string{"mnt_start", "mnt_stop"} {
+		if err := hook.CheckScript(k, e.Get(k)); err != nil {
+			return err
+		}
+	}
+	if v := e.Get("hard_timeout"); strings.Trim(v, "0123456789") != "" {
+		return fmt.Errorf("hard_timeout=%q: want seconds: %w", v, errdefs.ErrInvalid)
+	}
+	return nil
+}
+
+// vmSpec turns the inventory rows into what QEMU needs.
+func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
+	name := e.Name()
+	mib, err := qemu.ParseRAM(e.Get("vm_ram"))
+	if err != nil {
+		return nil, err
+	}
+	accel, err := qemu.Accel(e.Get("vm_accel"))
+	if err != nil {
+		return nil, err
+	}
+	bin, err := sys.LookPath("qemu-system-x86_64")
+	if err != nil {
+		return nil, fmt.Errorf("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): %w", errdefs.ErrNotSupported)
+	}
+	v := qemu.VM{Name: name, Binary: bin, Accel: accel, CPUs: e.Int("vm_cpus"), RAMMiB: mib,
+		VNCDisplay: -1, VNCBind: e.Get("bhyve_vnc_bind"),
+		ConsoleSock: s.VMConsoleSock(name), ConsoleLog: s.VMConsoleLog(name),
+		QMPSock:  filepath.Join(s.L.SysDir(name), "qmp.sock"),
+		NoReboot: e.Get("on_reboot") == "destroy"}
+	if v.CPUs < 1 {
+		v.CPUs = 1
+	}
+	if p := e.Get("vm_vnc_port"); p != "1" {
+		n, _ := strconv.Atoi(p)
+		if n >= 5900 {
+			v.VNCDisplay = n - 5900
+		} else {
+			v.VNCDisplay = 100 + int(hashName(name)%100) // 0 = auto: a stable display per VM
+		}
+	}
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{{"vm_kernel", &v.Kernel}, {"vm_initrd", &v.Initrd}, {"vm_cmdline", &v.Cmdline}, {"vm_iso_path", &v.ISO}} {
+		if x := e.Get(k.key); x != "0" && x != "" {
+			*k.dst = x
+		}
+	}
+	v.BootCD = e.Get("vm_boot") == "cd"
+	data := dataDir(s.L, e)
+	disks, _ := filepath.Glob(filepath.Join(data, "dsk*"))
+	for _, d := range disks {
+		f := "raw"
+		if strings.HasSuffix(d, ".qcow2") {
+			f = "qcow2"
+		}
+		v.Disks = append(v.Disks, qemu.Disk{Path: d, Format: f})
+	}
+	if e.Get("vm_efi") != "none" && e.Get("vm_efi") != "0" {
+		for _, p := range []string{"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/ovmf/OVMF.fd"} {
+			if exists(p) {
+				v.EFICode = p
+				break
+			}
+		}
+		if v.EFICode == "" {
+			return nil, fmt.Errorf("vm_efi=%s but no OVMF firmware is installed (apt-get install ovmf): %w", e.Get("vm_efi"), errdefs.ErrNotFound)
+		}
+	}
+	return &qemu.Spec{VM: v, RunDir: s.vmRunDir(name), Log: s.L.Log(name),
+		OwnerFile: filepath.Join(s.L.SysDir(name), "locked"), OwnerStale: s.ownerStale(),
+		Node: s.NodeSetting("nodename", "localhost")}, nil
+}
+
+func hashName(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
+}
+
+func (s *Service) loadVM(ctx context.Context, name string) (*env.Env, func(), error) {
+	if err := env.ValidateName(name); err != nil {
+		return nil, nil, err
+	}
+	ol, e, err := s.lockAndLoad(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.Emulator() != "bhyve" {
+		ol.Release()
+		return nil, nil, fmt.Errorf("%s is a %s environment, not a VM: %w", name, e.Emulator(), errdefs.ErrInvalid)
+	}
+	return e, ol.Release, nil
+}
+
+// VMStart starts one VM: mnt_start (no -f), then QEMU under its supervisor.
+func (s *Service) VMStart(ctx context.Context, name string) (int, error) {
+	e, release, err := s.loadVM(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	switch e.Status() {
+	case env.StatusSlave, env.StatusMaintenance:
+		return 0, fmt.Errorf("VM %s is in %s mode: %w", name, strings.ToLower(env.StatusName(e.Status())), errdefs.ErrBusy)
+	}
+	if st := s.State(ctx, e); st.Running {
+		return st.Pid, fmt.Errorf("VM %s already running, pid: %d: %w", name, st.Pid, errdefs.ErrRunning)
+	}
+	log := s.hookLog(name)
+	defer log.Close()
+	if err := s.mountHook(ctx, e, "mnt_start", log); err != nil {
+		return 0, fmt.Errorf("VM %s: %w", name, err)
+	}
+	spec, err := s.vmSpec(e)
+	if err == nil {
+		var st qemu.State
+		st, err = s.VMs.Start(ctx, spec)
+		if err == nil {
+			if st.Warning != "" {
+				s.printf("bstart: %s: warning: %s\n", name, st.Warning)
+			}
+			s.Store.Update(ctx, name, func(x *env.Env) error {
+				x.Set("jid", fmt.Sprint(st.Pid))
+				x.Set("status", "1")
+				x.Set("state_time", fmt.Sprint(time.Now().Unix()))
+				return nil
+			})
+			return st.Pid, nil
+		}
+	}
+	s.mntStop(context.Background(), e, log)
+	return 0, fmt.Errorf("VM %s: start failed: %w", name, err)
+}
+
+// VMStop powers a VM down over ACPI, forced after hard_timeout seconds.
+func (s *Service) VMStop(ctx context.Context, name string) error {
+	e, release, err := s.loadVM(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if st := s.State(ctx, e); !st.Running {
+		s.markOff(ctx, e)
+		return fmt.Errorf("VM %s: Not Running: %w", name, errdefs.ErrNotRunning)
+	}
+	grace := time.Duration(e.Int("hard_timeout")) * time.Second
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	if err := s.VMs.Stop(ctx, name, s.vmRunDir(name), grace); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+		return err
+	}
+	s.markOff(ctx, e)
+	log := s.hookLog(name)
+	s.mntStop(ctx, e, log)
+	log.Close()
+	return nil
+}
+
+// VMRemove destroys a VM: stop, mnt_stop, disks and files, then the rows.
+func (s *Service) VMRemove(ctx context.Context, name string) error {
+	e, release, err := s.loadVM(ctx, name)
+	if err != nil {
+		return err
+	}
+	if e.Bool("protected") {
+		release()
+		return fmt.Errorf("VM %s is protected (protected=1): %w", name, errdefs.ErrProtected)
+	}
+	running := s.State(ctx, e).Running
+	release()
+	if running {
+		if err := s.VMStop(ctx, name); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+			return err
+		}
+	}
+	ol, err := s.opLock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer ol.Release()
+	if hook.Enabled(e.Get("mnt_stop")) {
+		log := s.hookLog(name)
+		s.mntStop(ctx, e, log)
+		log.Close()
+	}
+	if err := s.removeFiles(name, dataDir(s.L, e)); err != nil {
+		return err
+	}
+	os.RemoveAll(s.vmRunDir(name))
+	os.Remove(s.VMConsoleLog(name))
+	return s.Store.Delete(ctx, name)
+}

@@ -1,0 +1,77 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// guest builds (once per machine) a kernel and busybox initramfs from
+// Debian packages with testdata/mkguest.sh.
+func guest(t *testing.T) (kernel, initrd string) {
+	t.Helper()
+	for _, p := range []string{"qemu-system-x86_64", "busybox", "apt-get", "dpkg-deb"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("%s is not installed (apt-get install qemu-system-x86 busybox-static)", p)
+		}
+	}
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(os.TempDir(), "cbsd-test-guest")
+	cmd := exec.Command("bash", filepath.Join(filepath.Dir(file), "testdata", "mkguest.sh"), dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build guest: %v\n%s", err, out)
+	}
+	return filepath.Join(dir, "vmlinuz"), filepath.Join(dir, "initrd.gz")
+}
+
+// TestVMBootAndACPIStop: bstart boots a guest under QEMU (TCG here) to a
+// marker on its serial console, bls shows it On, bstop powers it off with
+// an ACPI power-button press handled by acpid in the guest.
+func TestVMBootAndACPIStop(t *testing.T) {
+	requireRoot(t)
+	kernel, initrd := guest(t)
+	n := newNode(t)
+	n.ok("bcreate", "jname=vm1", "vm_ram=256m", "imgsize=64m", "vm_kernel="+kernel, "vm_initrd="+initrd,
+		"vm_cmdline=console=ttyS0 quiet panic=-1 cbsd.marker=CBSD-VM-UP", "hard_timeout=30")
+	if _, err := os.Stat(filepath.Join(n.W, "jails-data/vm1-data/dsk1.vhd")); err != nil {
+		t.Fatalf("disk: %v", err)
+	}
+	start := time.Now()
+	n.ok("bstart", "vm1")
+	console := filepath.Join(n.W, "var/log/vm1.console.log")
+	waitFor(t, "the guest's marker on the serial console", 60*time.Second, func() bool {
+		b, _ := os.ReadFile(console)
+		return strings.Contains(string(b), "CBSD-VM-UP")
+	})
+	t.Logf("booted to the marker in %s", time.Since(start).Round(100*time.Millisecond))
+	if out := n.ok("bls", "header=0", "display=jname,status", "vm1"); strings.TrimSpace(out) != "vm1  On" {
+		t.Fatalf("bls: %q", out)
+	}
+	n.fail("bstart", "vm1")
+	start = time.Now()
+	n.ok("bstop", "vm1")
+	took := time.Since(start)
+	b, _ := os.ReadFile(console)
+	if !strings.Contains(string(b), "CBSD-GUEST-POWEROFF") {
+		t.Fatalf("the guest did not power off through ACPI (bstop took %s)", took)
+	}
+	t.Logf("ACPI power-off in %s", took.Round(100*time.Millisecond))
+	if out := n.ok("bls", "header=0", "display=jname,status", "vm1"); strings.TrimSpace(out) != "vm1  Off" {
+		t.Fatalf("bls after bstop: %q", out)
+	}
+	// A QEMU killed behind cbsd's back shows Off.
+	n.ok("bstart", "vm1")
+	pid := strings.TrimSpace(n.ok("bget", "jname=vm1", "mode=quiet", "jid"))
+	exec.Command("kill", "-9", pid).Run()
+	waitFor(t, "vm1 to show Off", 10*time.Second, func() bool {
+		return strings.TrimSpace(n.ok("bls", "header=0", "display=status", "vm1")) == "Off"
+	})
+	n.ok("bremove", "vm1")
+	if _, err := os.Stat(filepath.Join(n.W, "jails-data/vm1-data")); err == nil {
+		t.Fatal("data left after bremove")
+	}
+}
