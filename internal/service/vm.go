@@ -28,7 +28,9 @@ func (s *Service) VMConsoleSock(name string) string {
 }
 
 // VMConsoleLog is where a VM's serial output is appended.
-func (s *Service) VMConsoleLog(name string) string { return s.L.Path("var", "log", name+".console.log") }
+func (s *Service) VMConsoleLog(name string) string {
+	return s.L.Path("var", "log", name+".console.log")
+}
 
 // vmDefaults are the settings of a new VM before the command line.
 func (s *Service) vmDefaults(name string) *env.Env {

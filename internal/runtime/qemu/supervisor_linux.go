@@ -61,7 +61,7 @@ func RunSupervisor(runDir string) int {
 	argv := sp.VM.Argv()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // the supervisor's log
-	cmd.ExtraFiles = []*os.File{owner}             // QEMU holds the lock while it runs
+	cmd.ExtraFiles = []*os.File{owner}            // QEMU holds the lock while it runs
 	if err := cmd.Start(); err != nil {
 		release()
 		return fail(fmt.Errorf("start %s: %w", argv[0], err))
@@ -192,4 +192,3 @@ func qmpRun(sock, cmd string) error {
 	_, err = m.Run([]byte(cmd))
 	return err
 }
-
