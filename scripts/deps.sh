@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cbsd and its tests need (idempotent).
 set -euo pipefail
-pkgs=(runc busybox-static debootstrap iproute2 bsdutils ca-certificates util-linux glusterfs-server glusterfs-client btrfs-progs rsync ceph ceph-fuse ceph-mds uuid-runtime qemu-system-x86 qemu-utils)
+pkgs=(runc busybox-static debootstrap iproute2 bsdutils ca-certificates util-linux glusterfs-server glusterfs-client btrfs-progs rsync ceph ceph-fuse ceph-mds uuid-runtime qemu-system-x86 qemu-utils kmod)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -138,6 +138,7 @@ var VMColumns = []Column{
 	{"imgsize", "text", "0"}, {"vm_kernel", "text", "0"}, {"vm_initrd", "text", "0"},
 	{"vm_cmdline", "text", "0"}, {"vm_accel", "text", "auto"},
 	{"hard_timeout", "integer", "30"},
+	{"nic_parent", "text", "0"}, {"nic_hwaddr", "text", "0"},
 }
 
 // IsVMColumn reports whether k is a column of the bhyve table.

@@ -181,3 +181,50 @@ func HostAddrs() ([]netip.Prefix, error) {
 	}
 	return out, nil
 }
+
+// TapName is the host tap device of a VM's NIC n (at most 15 characters).
+func TapName(vm string, n int) string {
+	h := fnv.New32a()
+	h.Write([]byte(vm))
+	return fmt.Sprintf("cbt%08x.%d", h.Sum32(), n)
+}
+
+// SetupTap creates a persistent tap device attached to bridge, for QEMU to
+// open by name; the link alias is "<vm>-nic<n>".
+func SetupTap(name, bridge, alias string) error {
+	br, err := netlink.LinkByName(bridge)
+	if err != nil {
+		return fmt.Errorf("bridge %s: %w", bridge, err)
+	}
+	if old, err := netlink.LinkByName(name); err == nil {
+		netlink.LinkDel(old) // left by a crash
+	}
+	tap := &netlink.Tuntap{LinkAttrs: netlink.LinkAttrs{Name: name}, Mode: netlink.TUNTAP_MODE_TAP,
+		Flags: netlink.TUNTAP_NO_PI | netlink.TUNTAP_ONE_QUEUE}
+	if err := netlink.LinkAdd(tap); err != nil {
+		return fmt.Errorf("create tap %s: %w", name, err)
+	}
+	for _, f := range tap.Fds {
+		f.Close()
+	}
+	l, err := netlink.LinkByName(name)
+	if err == nil {
+		netlink.LinkSetAlias(l, alias)
+		err = netlink.LinkSetMaster(l, br)
+	}
+	if err == nil {
+		err = netlink.LinkSetUp(l)
+	}
+	if err != nil {
+		RemoveLink(name)
+		return fmt.Errorf("tap %s on %s: %w", name, bridge, err)
+	}
+	return nil
+}
+
+// RemoveLink deletes a network interface if it exists.
+func RemoveLink(name string) {
+	if l, err := netlink.LinkByName(name); err == nil {
+		netlink.LinkDel(l)
+	}
+}

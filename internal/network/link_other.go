@@ -33,3 +33,12 @@ func RemoveVeth(jname string) error { return nil }
 
 // HostAddrs is not supported on this platform.
 func HostAddrs() ([]netip.Prefix, error) { return nil, errdefs.ErrNotSupported }
+
+// TapName is the host tap device of a VM's NIC n.
+func TapName(vm string, n int) string { return fmt.Sprintf("%s-nic%d", vm, n) }
+
+// SetupTap is not supported on this platform.
+func SetupTap(name, bridge, alias string) error { return errdefs.ErrNotSupported }
+
+// RemoveLink is not supported on this platform.
+func RemoveLink(name string) {}

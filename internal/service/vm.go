@@ -3,8 +3,10 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/hook"
+	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/revert"
 	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 	"github.com/cbsdgo/cbsd/internal/sys"
@@ -132,6 +135,9 @@ func (s *Service) VMCreate(ctx context.Context, args map[string]string) (*env.En
 			}
 		}
 	}
+	if p := e.Get("nic_parent"); p != "0" && p != "disable" && (e.Get("nic_hwaddr") == "0" || e.Get("nic_hwaddr") == "") {
+		e.Set("nic_hwaddr", newMAC())
+	}
 	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
 	if err := s.Store.Insert(ctx, e); err != nil {
 		return nil, err
@@ -240,6 +246,20 @@ func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
 		if v.EFICode == "" {
 			return nil, fmt.Errorf("vm_efi=%s but no OVMF firmware is installed (apt-get install ovmf): %w", e.Get("vm_efi"), errdefs.ErrNotFound)
 		}
+	}
+	if p := e.Get("nic_parent"); p != "0" && p != "" && p != "disable" {
+		br := p
+		if p == "auto" {
+			br = s.NodeSetting("bridge", "cbsdbr0")
+			pool, err := network.ParsePool(s.NodeSetting("nodeippool", DefaultPool))
+			if err != nil {
+				return nil, err
+			}
+			if err := network.EnsureBridge(br, netip.PrefixFrom(pool.Gateway(), pool.Prefix)); err != nil {
+				return nil, err
+			}
+		}
+		v.NICs = []qemu.NIC{{Tap: network.TapName(name, 0), MAC: e.Get("nic_hwaddr"), Bridge: br}}
 	}
 	return &qemu.Spec{VM: v, RunDir: s.vmRunDir(name), Log: s.L.Log(name),
 		OwnerFile: filepath.Join(s.L.SysDir(name), "locked"), OwnerStale: s.ownerStale(),
@@ -367,4 +387,12 @@ func (s *Service) VMRemove(ctx context.Context, name string) error {
 	os.RemoveAll(s.vmRunDir(name))
 	os.Remove(s.VMConsoleLog(name))
 	return s.Store.Delete(ctx, name)
+}
+
+// newMAC makes a random locally administered unicast MAC address.
+func newMAC() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	b[0] = (b[0] | 0x02) & 0xfe
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5])
 }

@@ -75,3 +75,37 @@ func TestVMBootAndACPIStop(t *testing.T) {
 		t.Fatal("data left after bremove")
 	}
 }
+
+// TestVMNetworkWithJail: a VM with a tap NIC on the node's bridge and a
+// vnet jail on the same bridge reach each other.
+func TestVMNetworkWithJail(t *testing.T) {
+	requireRoot(t)
+	kernel, initrd := guest(t)
+	n := newNode(t)
+	n.busybox()
+	n.ok("jcreate", "jname=j1", "ver=busybox", "vnet=1", "ip4_addr=DHCP")
+	n.ok("jstart", "j1")
+	jip := strings.Split(strings.TrimSpace(n.ok("jget", "jname=j1", "mode=quiet", "ip4_addr")), "/")[0]
+	vmip := jip[:strings.LastIndexByte(jip, '.')] + ".200"
+	n.ok("bcreate", "jname=vmnet", "vm_ram=256m", "nic_parent=auto", "vm_kernel="+kernel, "vm_initrd="+initrd,
+		"vm_cmdline=console=ttyS0 quiet panic=-1 cbsd.marker=CBSD-NET-UP cbsd.ip="+vmip+"/24")
+	mac := strings.TrimSpace(n.ok("bget", "jname=vmnet", "mode=quiet", "nic_hwaddr"))
+	if len(mac) != 17 {
+		t.Fatalf("no MAC stored: %q", mac)
+	}
+	n.ok("bstart", "vmnet")
+	console := filepath.Join(n.W, "var/log/vmnet.console.log")
+	waitFor(t, "the guest's marker", 60*time.Second, func() bool {
+		b, _ := os.ReadFile(console)
+		return strings.Contains(string(b), "CBSD-NET-UP")
+	})
+	var out string
+	waitFor(t, "the jail to reach the VM", 20*time.Second, func() bool {
+		out, _ = n.run("jexec", "jname=j1", "ping", "-c", "1", "-W", "2", vmip)
+		return strings.Contains(out, "1 packets received")
+	})
+	n.ok("bstop", "vmnet")
+	if o, _ := exec.Command("ip", "-o", "link").Output(); strings.Contains(string(o), "vmnet-nic0") {
+		t.Fatalf("tap left after bstop:\n%s", o)
+	}
+}

@@ -12,6 +12,14 @@ type Disk struct {
 	Format string // raw or qcow2
 }
 
+// NIC is a virtio NIC on a host tap device (made by the supervisor and
+// attached to Bridge).
+type NIC struct {
+	Tap    string `json:"tap"`
+	MAC    string `json:"mac"`
+	Bridge string `json:"bridge"`
+}
+
 // VM is everything the argv is built from.
 type VM struct {
 	Name                             string
@@ -29,6 +37,7 @@ type VM struct {
 	VNCBind                          string // address VNC listens on
 	NoReboot                         bool   // on_reboot=destroy: a guest reboot ends the VM
 	EFICode                          string // OVMF firmware, when vm_efi asks for it
+	NICs                             []NIC
 	ConsoleSock, ConsoleLog, QMPSock string
 }
 
@@ -71,6 +80,10 @@ func (v *VM) Argv() []string {
 	}
 	if v.ISO != "" {
 		a = append(a, "-drive", fmt.Sprintf("file=%s,media=cdrom,readonly=on", v.ISO))
+	}
+	for i, n := range v.NICs {
+		a = append(a, "-netdev", fmt.Sprintf("tap,id=n%d,ifname=%s,script=no,downscript=no", i, n.Tap),
+			"-device", fmt.Sprintf("virtio-net-pci,netdev=n%d,mac=%s", i, n.MAC))
 	}
 	if v.BootCD && v.ISO != "" {
 		a = append(a, "-boot", "order=dc")

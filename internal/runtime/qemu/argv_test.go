@@ -26,6 +26,7 @@ func TestArgvGolden(t *testing.T) {
 			v.Disks = []Disk{{Path: "/w/jails-data/vm1-data/dsk1.vhd", Format: "raw"}, {Path: "/w/jails-data/vm1-data/dsk2.qcow2", Format: "qcow2"}}
 			v.VNCDisplay, v.VNCBind = 1, "127.0.0.1"
 			v.NoReboot = true
+			v.NICs = []NIC{{Tap: "cbt0a1b2c3d.0", MAC: "02:a0:98:12:34:56", Bridge: "cbsdbr0"}}
 		},
 		"iso-efi": func(v *VM) {
 			v.Disks = []Disk{{Path: "/d/dsk1.vhd"}}

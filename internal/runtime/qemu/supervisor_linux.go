@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/lock"
+	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
 	"github.com/digitalocean/go-qemu/qmp"
 )
@@ -58,6 +59,15 @@ func RunSupervisor(runDir string) int {
 	}
 	os.Remove(sp.VM.QMPSock)
 	os.Remove(sp.VM.ConsoleSock)
+	for i, n := range sp.VM.NICs {
+		if err := network.SetupTap(n.Tap, n.Bridge, fmt.Sprintf("%s-nic%d", sp.VM.Name, i)); err != nil {
+			removeTaps(sp.VM.NICs)
+			release()
+			return fail(err)
+		}
+	}
+	rel := release
+	release = func() { removeTaps(sp.VM.NICs); rel() }
 	argv := sp.VM.Argv()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // the supervisor's log
@@ -170,6 +180,12 @@ func powerdown(sock string, p *os.Process, grace time.Duration, log *slog.Logger
 	}
 	time.Sleep(5 * time.Second)
 	p.Kill()
+}
+
+func removeTaps(nics []NIC) {
+	for _, n := range nics {
+		network.RemoveLink(n.Tap)
+	}
 }
 
 func qmpConnect(sock string) (*qmp.SocketMonitor, error) {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds a tiny VM guest from Debian packages only: the kernel of
 # linux-image-amd64 (apt-get download + dpkg-deb) and a busybox initramfs
-# with acpid, so an ACPI power-button press powers it off.
+# with acpid (an ACPI power-button press powers it off) and virtio network
+# and block drivers; cbsd.ip=A.B.C.D/N on the kernel command line sets eth0.
 # usage: mkguest.sh OUTDIR   -> OUTDIR/vmlinuz OUTDIR/initrd.gz
 set -euo pipefail
 out=$1
@@ -17,9 +18,16 @@ cp "$work/k/boot/vmlinuz-$kver" "$out/vmlinuz"
 r=$work/root
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc/acpi/PWRF,lib/modules,mnt}
 cp "$(command -v busybox)" "$r/bin/busybox"
-for m in drivers/acpi/button.ko drivers/input/evdev.ko; do
-	f=$(find "$work/k/lib/modules/$kver/kernel" -path "*/$m*" | head -1)
-	[ -n "$f" ] && cp "$f" "$r/lib/modules/"
+# modules with their dependencies, in load order (numbered)
+depmod -b "$work/k" "$kver"
+i=10
+for m in button evdev virtio_pci virtio_net virtio_blk; do
+	for f in $(modprobe -d "$work/k" -S "$kver" --show-depends "$m" | awk '$1=="insmod"{print $2}'); do
+		b=$(basename "$f")
+		ls "$r/lib/modules/"*-"$b" >/dev/null 2>&1 && continue
+		cp "$f" "$r/lib/modules/$i-$b"
+		i=$((i + 1))
+	done
 done
 cat > "$r/etc/acpi/PWRF/00000080" <<'SH'
 #!/bin/sh
@@ -37,7 +45,17 @@ mount -t devtmpfs dev /dev
 for m in /lib/modules/*.ko; do [ -f "$m" ] && insmod "$m" 2>/dev/null; done
 i=0; while [ ! -e /dev/input/event0 ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
 acpid -c /etc/acpi -l /tmp/acpid.log
-for x in $(cat /proc/cmdline); do case $x in cbsd.marker=*) marker=${x#cbsd.marker=};; esac; done
+for x in $(cat /proc/cmdline); do
+	case $x in
+	cbsd.marker=*) marker=${x#cbsd.marker=} ;;
+	cbsd.ip=*) ip=${x#cbsd.ip=} ;;
+	esac
+done
+ip link set lo up
+if [ -n "$ip" ]; then
+	i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
+	ip link set eth0 up && ip addr add "$ip" dev eth0
+fi
 echo "${marker:-CBSD-GUEST-READY} $(uname -r)"
 while true; do setsid cttyhack sh; sleep 1; done
 SH
