@@ -83,14 +83,41 @@ func vmEach(verb string, fn func(ctx context.Context, s *service.Service, n stri
 }
 
 func bstartCmd() *Command {
-	return &Command{Name: "bstart", Desc: "Start VMs", Args: []string{"jname"}, PosName: true, Opt: []string{"inter"},
-		Run: vmEach("bstart", func(ctx context.Context, s *service.Service, n string) (string, error) {
-			pid, err := s.VMStart(ctx, n)
-			if err != nil {
-				return "", err
+	return &Command{Name: "bstart", Desc: "Start VMs (dryrun=1 prints the QEMU command line instead)", Args: []string{"jname"}, PosName: true, Opt: []string{"inter", "dryrun"},
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			if a.KV["dryrun"] == "1" {
+				return vmEach("bstart", func(ctx context.Context, s *service.Service, n string) (string, error) {
+					argv, err := s.VMArgv(ctx, n)
+					if err != nil {
+						return "", err
+					}
+					return shellJoin(argv), nil
+				})(ctx, c, a)
 			}
-			return fmt.Sprintf("bstart: %s (pid %d) started", n, pid), nil
-		})}
+			return bstartRun(ctx, c, a)
+		}}
+}
+
+// shellJoin renders argv as one line a shell would split back the same way.
+func shellJoin(argv []string) string {
+	out := make([]string, len(argv))
+	for i, w := range argv {
+		if w == "" || strings.ContainsAny(w, " \t'\"$`\\|&;<>()*?[]#~") {
+			w = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+		out[i] = w
+	}
+	return strings.Join(out, " ")
+}
+
+func bstartRun(ctx context.Context, c *Ctx, a *Args) error {
+	return vmEach("bstart", func(ctx context.Context, s *service.Service, n string) (string, error) {
+		pid, err := s.VMStart(ctx, n)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("bstart: %s (pid %d) started", n, pid), nil
+	})(ctx, c, a)
 }
 
 func bstopCmd() *Command {

@@ -251,13 +251,6 @@ func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
 		br := p
 		if p == "auto" {
 			br = s.NodeSetting("bridge", "cbsdbr0")
-			pool, err := network.ParsePool(s.NodeSetting("nodeippool", DefaultPool))
-			if err != nil {
-				return nil, err
-			}
-			if err := network.EnsureBridge(br, netip.PrefixFrom(pool.Gateway(), pool.Prefix)); err != nil {
-				return nil, err
-			}
 		}
 		v.NICs = []qemu.NIC{{Tap: network.TapName(name, 0), MAC: e.Get("nic_hwaddr"), Bridge: br}}
 	}
@@ -309,6 +302,12 @@ func (s *Service) VMStart(ctx context.Context, name string) (int, error) {
 		return 0, fmt.Errorf("VM %s: %w", name, err)
 	}
 	spec, err := s.vmSpec(e)
+	if err == nil && len(spec.VM.NICs) > 0 && e.Get("nic_parent") == "auto" {
+		var pool *network.Pool
+		if pool, err = network.ParsePool(s.NodeSetting("nodeippool", DefaultPool)); err == nil {
+			err = network.EnsureBridge(spec.VM.NICs[0].Bridge, netip.PrefixFrom(pool.Gateway(), pool.Prefix))
+		}
+	}
 	if err == nil {
 		var st qemu.State
 		st, err = s.VMs.Start(ctx, spec)
@@ -395,4 +394,18 @@ func newMAC() string {
 	rand.Read(b)
 	b[0] = (b[0] | 0x02) & 0xfe
 	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5])
+}
+
+// VMArgv is the QEMU command line bstart would run (bstart dryrun=1).
+func (s *Service) VMArgv(ctx context.Context, name string) ([]string, error) {
+	e, release, err := s.loadVM(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	spec, err := s.vmSpec(e)
+	if err != nil {
+		return nil, err
+	}
+	return spec.VM.Argv(), nil
 }

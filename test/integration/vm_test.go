@@ -109,3 +109,47 @@ func TestVMNetworkWithJail(t *testing.T) {
 		t.Fatalf("tap left after bstop:\n%s", o)
 	}
 }
+
+// TestVMRegisterOnSecondNode: bunregister on one workdir and bregister on
+// another that shares the VM's data directory (a bind mount stands in for
+// shared storage) boots the very same disk.
+func TestVMRegisterOnSecondNode(t *testing.T) {
+	requireRoot(t)
+	kernel, initrd := guest(t)
+	n1 := newNamedNode(t, "vmnode1")
+	n2 := newNamedNode(t, "vmnode2")
+	n1.ok("bcreate", "jname=mv1", "vm_ram=256m", "imgsize=16m", "vm_kernel="+kernel, "vm_initrd="+initrd,
+		"vm_cmdline=console=ttyS0 quiet panic=-1 cbsd.showdisk=1 cbsd.marker=CBSD-MOVED")
+	disk := filepath.Join(n1.W, "jails-data/mv1-data/dsk1.vhd")
+	f, err := os.OpenFile(disk, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte("written-on-node1-xyz...."), 0)
+	f.Close()
+	n1.ok("bunregister", "jname=mv1")
+	// "Shared storage": node2 sees node1's data directory and descriptor.
+	d2 := filepath.Join(n2.W, "jails-data/mv1-data")
+	os.MkdirAll(d2, 0o755)
+	if out, err := exec.Command("mount", "--bind", filepath.Join(n1.W, "jails-data/mv1-data"), d2).CombinedOutput(); err != nil {
+		t.Fatalf("bind mount: %v %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(n1.W, "jails-rcconf/rc.conf_mv1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(n2.W, "jails-rcconf/rc.conf_mv1"), b, 0o644)
+	if out := n2.ok("bregister", "jname=mv*"); !strings.Contains(out, "bregister: mv1 registered") {
+		t.Fatalf("bregister: %s", out)
+	}
+	n2.ok("bstart", "mv1")
+	console := filepath.Join(n2.W, "var/log/mv1.console.log")
+	waitFor(t, "the moved VM's marker", 60*time.Second, func() bool {
+		b, _ := os.ReadFile(console)
+		return strings.Contains(string(b), "CBSD-MOVED")
+	})
+	if b, _ := os.ReadFile(console); !strings.Contains(string(b), "DISK:written-on-node1-xyz") {
+		t.Fatalf("the guest on node2 did not read node1's disk:\n%s", b)
+	}
+	n2.ok("bstop", "mv1")
+}

@@ -49,12 +49,17 @@ for x in $(cat /proc/cmdline); do
 	case $x in
 	cbsd.marker=*) marker=${x#cbsd.marker=} ;;
 	cbsd.ip=*) ip=${x#cbsd.ip=} ;;
+	cbsd.showdisk=1) showdisk=1 ;;
 	esac
 done
 ip link set lo up
 if [ -n "$ip" ]; then
 	i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
 	ip link set eth0 up && ip addr add "$ip" dev eth0
+fi
+if [ -n "$showdisk" ]; then
+	i=0; while [ ! -e /dev/vda ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
+	echo "DISK:$(head -c 24 /dev/vda)"
 fi
 echo "${marker:-CBSD-GUEST-READY} $(uname -r)"
 while true; do setsid cttyhack sh; sleep 1; done
