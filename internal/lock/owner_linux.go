@@ -17,6 +17,9 @@ import (
 // CBSD, which holds no lock, and is trusted until it is stale.
 const Marker = "# held with a POSIX lock by cbsd"
 
+// OwnWait is how long TakeOwnership waits for a lock held by its own node.
+const OwnWait = 5 * time.Second
+
 // TakeOwnership opens the ownership file, takes an open-file-description
 // write lock on it (held for as long as any process keeps the descriptor:
 // it is handed down to the environment's init, so the lock lives exactly as
@@ -29,11 +32,23 @@ func TakeOwnership(path, node string, stale time.Duration) (f *os.File, warning 
 	if err != nil {
 		return nil, "", err
 	}
-	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
-	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
+	// A holder on this very node is a stopped environment's supervisor
+	// finishing its cleanup: give it a moment.
+	deadline := time.Now().Add(OwnWait)
+	for {
+		lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
+		err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk)
+		if err == nil {
+			break
+		}
 		owner, _ := readOwner(path)
+		busy := errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES)
+		if busy && owner == node && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
 		f.Close()
-		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EACCES) {
+		if busy {
 			return nil, "", fmt.Errorf("locked by %s (it holds the lock on %s): %w", owner, path, errdefs.ErrLocked)
 		}
 		return nil, "", fmt.Errorf("lock %s: %w", path, err)

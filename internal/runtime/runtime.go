@@ -38,6 +38,7 @@ type Spec struct {
 	Log         string        `json:"log"`         // console log file
 	OwnerFile   string        `json:"owner"`       // ownership lock file
 	OwnerStale  time.Duration `json:"owner_stale"` // age after which a foreign lock file is stale
+	OpLock      string        `json:"op_lock"`     // the environment's operation lock file
 	Node        string        `json:"node"`        // this node's name
 	Env         []string      `json:"env"`         // extra environment for init
 	RunDir      string        `json:"run_dir"`     // driver state directory

@@ -175,6 +175,7 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 		Log:         s.consoleLog(e),
 		OwnerFile:   filepath.Join(s.L.SysDir(name), "locked"),
 		OwnerStale:  s.ownerStale(),
+		OpLock:      s.L.OpLock(name),
 		Node:        s.NodeSetting("nodename", "localhost"),
 		RunDir:      s.L.RunDir(name),
 		CgroupPath:  "/cbsd/" + name,

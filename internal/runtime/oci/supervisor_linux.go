@@ -216,16 +216,33 @@ func (s *supervisor) wait() int {
 	code := <-s.exited
 	s.ln.Close()
 	s.reaper.close()
-	for _, f := range []string{stateFile, pidFile, supSockName} {
-		os.Remove(filepath.Join(s.runDir, f))
-	}
-	os.WriteFile(filepath.Join(s.runDir, exitFile), []byte(strconv.Itoa(code)+"\n"), 0o644)
-	if s.p.Spec.Net != nil {
-		network.RemoveVeth(s.p.Spec.Name) // quick, and visible to other tools
-	}
+	// The jail is gone: nothing of it runs on the (maybe shared) storage.
+	s.release()
 	s.mu.Lock()
 	stoppers := s.stoppers
 	s.mu.Unlock()
+	// A jail that died on its own is cleaned up under its operation lock
+	// (a jstop waiting for us holds it already, or handed it over).
+	if len(stoppers) == 0 && s.p.Spec.OpLock != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		if ol, err := lock.Acquire(ctx, s.p.Spec.OpLock); err == nil {
+			defer ol.Release()
+		}
+		cancel()
+	}
+	// A jstart that came first has cleaned up and started a new jail with
+	// this name: its state is not ours to remove.
+	var cur state
+	mine := ctl.ReadJSON(filepath.Join(s.runDir, stateFile), &cur) != nil || cur.Supervisor == os.Getpid()
+	if mine {
+		for _, f := range []string{stateFile, pidFile, supSockName} {
+			os.Remove(filepath.Join(s.runDir, f))
+		}
+		os.WriteFile(filepath.Join(s.runDir, exitFile), []byte(strconv.Itoa(code)+"\n"), 0o644)
+		if s.p.Spec.Net != nil {
+			network.RemoveVeth(s.p.Spec.Name) // quick, and visible to other tools
+		}
+	}
 	var held []*os.File
 	for _, st := range stoppers {
 		if len(st.held) > 0 {
@@ -234,12 +251,13 @@ func (s *supervisor) wait() int {
 			held = append(held, st.held...)
 		}
 	}
-	if err := s.p.Runtime.Delete(context.Background(), s.run, s.p.ID); err != nil {
-		s.log.Warn("runtime delete", "jail", s.p.Spec.Name, "err", err)
-	} else {
-		os.Remove(filepath.Join(s.runDir, planFile)) // nothing left for Cleanup to delete
+	if mine {
+		if err := s.p.Runtime.Delete(context.Background(), s.run, s.p.ID); err != nil {
+			s.log.Warn("runtime delete", "jail", s.p.Spec.Name, "err", err)
+		} else {
+			os.Remove(filepath.Join(s.runDir, planFile)) // nothing left for Cleanup to delete
+		}
 	}
-	s.release()
 	for _, st := range stoppers {
 		if len(st.held) == 0 {
 			ctl.Send(st.c, &ctl.Message{Exit: &code})

@@ -144,11 +144,15 @@ func RunSupervisor(runDir string) int {
 	err = <-exited
 	ln.Close()
 	code := cmd.ProcessState.ExitCode()
-	os.Remove(filepath.Join(runDir, stateFile))
-	os.Remove(filepath.Join(runDir, supSockName))
-	os.Remove(sp.VM.QMPSock)
-	os.Remove(sp.VM.ConsoleSock)
 	release()
+	// A bstart that came first may already run a new QEMU for this VM.
+	var cur state
+	if ctl.ReadJSON(filepath.Join(runDir, stateFile), &cur) != nil || cur.Supervisor == os.Getpid() {
+		os.Remove(filepath.Join(runDir, stateFile))
+		os.Remove(filepath.Join(runDir, supSockName))
+		os.Remove(sp.VM.QMPSock)
+		os.Remove(sp.VM.ConsoleSock)
+	}
 	mu.Lock()
 	for _, c := range stoppers {
 		ctl.Send(c, &ctl.Message{Exit: &code})
