@@ -139,6 +139,7 @@ var VMColumns = []Column{
 	{"vm_cmdline", "text", "0"}, {"vm_accel", "text", "auto"},
 	{"hard_timeout", "integer", "30"},
 	{"nic_parent", "text", "0"}, {"nic_hwaddr", "text", "0"},
+	{"ci_user_pubkey", "text", "0"}, {"ci_ip4_addr", "text", "0"}, {"ci_gw4", "text", "0"},
 }
 
 // IsVMColumn reports whether k is a column of the bhyve table.

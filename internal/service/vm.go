@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cbsdgo/cbsd/internal/cloudinit"
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/hook"
@@ -181,6 +182,16 @@ func (s *Service) validateVM(e *env.Env) error {
 			return err
 		}
 	}
+	if v := e.Get("ci_ip4_addr"); e.IsSet("ci_ip4_addr") && !strings.EqualFold(v, "DHCP") {
+		if _, err := netip.ParsePrefix(v); err != nil {
+			return fmt.Errorf("ci_ip4_addr=%q: want address/prefix or DHCP: %w", v, errdefs.ErrInvalid)
+		}
+	}
+	if v := e.Get("ci_gw4"); e.IsSet("ci_gw4") {
+		if _, err := netip.ParseAddr(v); err != nil {
+			return fmt.Errorf("ci_gw4=%q: want an address: %w", v, errdefs.ErrInvalid)
+		}
+	}
 	if v := e.Get("hard_timeout"); strings.Trim(v, "0123456789") != "" {
 		return fmt.Errorf("hard_timeout=%q: want seconds: %w", v, errdefs.ErrInvalid)
 	}
@@ -254,6 +265,9 @@ func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
 		}
 		v.NICs = []qemu.NIC{{Tap: network.TapName(name, 0), MAC: e.Get("nic_hwaddr"), Bridge: br}}
 	}
+	if cloudInit(e) {
+		v.Seed = filepath.Join(s.L.SysDir(name), "seed.iso")
+	}
 	return &qemu.Spec{VM: v, RunDir: s.vmRunDir(name), Log: s.L.Log(name),
 		OwnerFile: filepath.Join(s.L.SysDir(name), "locked"), OwnerStale: s.ownerStale(),
 		Node: s.NodeSetting("nodename", "localhost")}, nil
@@ -307,6 +321,9 @@ func (s *Service) VMStart(ctx context.Context, name string) (int, error) {
 		if pool, err = network.ParsePool(s.NodeSetting("nodeippool", DefaultPool)); err == nil {
 			err = network.EnsureBridge(spec.VM.NICs[0].Bridge, netip.PrefixFrom(pool.Gateway(), pool.Prefix))
 		}
+	}
+	if err == nil && spec.VM.Seed != "" {
+		err = s.writeSeed(e, spec)
 	}
 	if err == nil {
 		var st qemu.State
@@ -408,4 +425,40 @@ func (s *Service) VMArgv(ctx context.Context, name string) ([]string, error) {
 		return nil, err
 	}
 	return spec.VM.Argv(), nil
+}
+
+// cloudInit reports whether a VM asks for a cloud-init seed.
+func cloudInit(e *env.Env) bool {
+	return e.IsSet("ci_user_pubkey") || e.IsSet("ci_ip4_addr")
+}
+
+// writeSeed writes the VM's NoCloud seed ISO (jails-system/<J>/seed.iso).
+func (s *Service) writeSeed(e *env.Env, spec *qemu.Spec) error {
+	seed := cloudinit.Seed{InstanceID: e.Name() + "-" + e.Get("state_time"), Hostname: e.Get("host_hostname")}
+	if k := e.Get("ci_user_pubkey"); e.IsSet("ci_user_pubkey") {
+		if b, err := os.ReadFile(k); err == nil {
+			k = strings.TrimSpace(string(b))
+		}
+		seed.PubKeys = []string{k}
+	}
+	if e.IsSet("ci_ip4_addr") && !strings.EqualFold(e.Get("ci_ip4_addr"), "DHCP") {
+		seed.IP4 = e.Get("ci_ip4_addr")
+		if e.IsSet("ci_gw4") {
+			seed.GW4 = e.Get("ci_gw4")
+		}
+	}
+	if ns := s.NodeSetting("jnameserver", ""); ns != "" {
+		for _, n := range strings.Split(ns, ",") {
+			if a, err := netip.ParseAddr(strings.TrimSpace(n)); err == nil && a.Is4() {
+				seed.Nameservers = append(seed.Nameservers, a.String())
+			}
+		}
+	}
+	if len(spec.VM.NICs) > 0 {
+		seed.MAC = spec.VM.NICs[0].MAC
+	}
+	if err := seed.Write(spec.VM.Seed); err != nil {
+		return fmt.Errorf("cloud-init seed: %w", err)
+	}
+	return nil
 }

@@ -38,6 +38,7 @@ type VM struct {
 	NoReboot                         bool   // on_reboot=destroy: a guest reboot ends the VM
 	EFICode                          string // OVMF firmware, when vm_efi asks for it
 	NICs                             []NIC
+	Seed                             string // cloud-init NoCloud ISO
 	ConsoleSock, ConsoleLog, QMPSock string
 }
 
@@ -80,6 +81,9 @@ func (v *VM) Argv() []string {
 	}
 	if v.ISO != "" {
 		a = append(a, "-drive", fmt.Sprintf("file=%s,media=cdrom,readonly=on", v.ISO))
+	}
+	if v.Seed != "" {
+		a = append(a, "-drive", fmt.Sprintf("file=%s,media=cdrom,readonly=on", v.Seed))
 	}
 	for i, n := range v.NICs {
 		a = append(a, "-netdev", fmt.Sprintf("tap,id=n%d,ifname=%s,script=no,downscript=no", i, n.Tap),
