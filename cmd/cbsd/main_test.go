@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,6 +29,17 @@ func TestScript(t *testing.T) {
 			e.Setenv("CBSD_RCCONF", filepath.Join(e.WorkDir, "rc.conf"))
 			e.Setenv("NOINTER", "1")
 			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// httpserve DIR: serve DIR on 127.0.0.1 and set $URL.
+			"httpserve": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: httpserve DIR")
+				}
+				srv := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs(args[0]))))
+				ts.Setenv("URL", srv.URL)
+				ts.Defer(srv.Close)
+			},
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

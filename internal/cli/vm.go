@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/cbsdgo/cbsd/internal/env"
@@ -35,6 +36,11 @@ picks KVM where it is real and TCG otherwise.`,
 			s, err := c.Service(ctx)
 			if err != nil {
 				return err
+			}
+			if prof := a.KV["vm_os_profile"]; prof != "" && prof != "0" {
+				if err := applyVMProfile(c, a, a.Value("vm_os_type", "linux"), prof); err != nil {
+					return err
+				}
 			}
 			if _, err := s.VMCreate(ctx, a.KV); err != nil {
 				return err
@@ -251,4 +257,44 @@ func bconsoleCmd() *Command {
 			}
 			return s.VMs.Console(ctx, s.VMConsoleSock(name), c.Stdin, c.Stdout)
 		}}
+}
+
+// applyVMProfile checks bcreate's arguments against a VM profile's minimums
+// and boots the profile's ISO when it was fetched and no other is given.
+func applyVMProfile(c *Ctx, a *Args, osType, profile string) error {
+	p, err := vmProfile(c.L, osType, profile)
+	if err != nil {
+		return err
+	}
+	for _, k := range [][2]string{{"vm_ram", "vm_ram_min"}, {"imgsize", "imgsize_min"}} {
+		min := p[k[1]]
+		if min == "" || min == "0" {
+			continue
+		}
+		want, err := qemu.ParseSize(min)
+		if err != nil {
+			return fmt.Errorf("profile %s: %s=%q: %w", profile, k[1], min, errdefs.ErrInvalid)
+		}
+		v := a.Value(k[0], min)
+		got, err := qemu.ParseSize(v)
+		if err != nil || got < want {
+			return fmt.Errorf("%s=%s is below the profile's %s=%s: %w", k[0], v, k[1], min, errdefs.ErrInvalid)
+		}
+		if _, given := a.KV[k[0]]; !given {
+			a.KV[k[0]] = min
+		}
+	}
+	if a.KV["vm_iso_path"] == "" && p["iso_img"] != "" {
+		iso := c.L.Path("src", "iso", isoName(p))
+		if _, err := os.Stat(iso); err != nil {
+			return fmt.Errorf("profile %s needs %s: run cbsd fetch_iso vm_os_type=%s vm_os_profile=%s: %w",
+				profile, iso, osType, profile, errdefs.ErrNotFound)
+		}
+		a.KV["vm_iso_path"] = iso
+		if _, given := a.KV["vm_boot"]; !given {
+			a.KV["vm_boot"] = "cd"
+		}
+	}
+	a.KV["vm_os_type"] = osType
+	return nil
 }
