@@ -67,7 +67,7 @@ func New() *App {
 
 func (a *App) aliases() map[string]string {
 	return map[string]string{"jdestroy": "jremove", "jconsole": "jlogin", "bdestroy": "bremove", "blogin": "bconsole",
-		"bset": "jset", "bget": "jget"}
+		"bset": "jset", "bget": "jget", "bsnapshot": "jsnapshot"}
 }
 
 // Main runs one command line and returns the process exit code.

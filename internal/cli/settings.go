@@ -181,6 +181,6 @@ func commands() []*Command {
 		jrestartCmd(), jremoveCmd(), jlsCmd(), jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(),
 		jstatusCmd(), jswmodeCmd(), jregisterCmd("jregister", ""), junregisterCmd("junregister", "jail"),
 		jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"), jcloneCmd(), jrenameCmd(), jsnapshotCmd(), versionCmd(),
-		fetchISOCmd(), bcreateCmd(), bstartCmd(), bstopCmd(), brestartCmd(), bremoveCmd(), blsCmd(), bconsoleCmd(),
+		fetchISOCmd(), bcreateCmd(), bstartCmd(), bstopCmd(), brestartCmd(), bremoveCmd(), blsCmd(), bconsoleCmd(), bcloneCmd(),
 	}
 }

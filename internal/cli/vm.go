@@ -298,3 +298,19 @@ func applyVMProfile(c *Ctx, a *Args, osType, profile string) error {
 	a.KV["vm_os_type"] = osType
 	return nil
 }
+
+func bcloneCmd() *Command {
+	return &Command{Name: "bclone", Desc: "Copy a stopped VM under a new name (O(1) on btrfs and ZFS)",
+		Args: []string{"old", "new"},
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := s.VMClone(ctx, a.KV["old"], a.KV["new"]); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "bclone: %s cloned from %s (%s)\n", a.KV["new"], a.KV["old"], s.BackendName())
+			return nil
+		}}
+}
