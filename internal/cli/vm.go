@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,12 +28,32 @@ func vmParams() []string {
 func bcreateCmd() *Command {
 	return &Command{
 		Name: "bcreate", Desc: "Create a VM (QEMU on Linux, bhyve's settings)",
-		Args: []string{"jname"}, Opt: vmParams(),
+		Opt: append([]string{"jname", "jconf"}, vmParams()...),
 		Usage: `  cbsd bcreate jname=vm1 vm_ram=1g vm_cpus=2 imgsize=10g vm_iso_path=/iso/debian.iso vm_boot=cd
   cbsd bcreate jname=tiny vm_ram=256m vm_kernel=/k/vmlinuz vm_initrd=/k/initrd.gz vm_cmdline="console=ttyS0"
 The first disk is W/jails-data/<J>-data/dsk1.vhd (sparse, imgsize); vm_accel=auto
 picks KVM where it is real and TCG otherwise.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			if jc := a.KV["jconf"]; jc != "" {
+				// A jconf file; the command line wins over it.
+				b, err := os.ReadFile(jc)
+				if err != nil {
+					return fmt.Errorf("jconf: %w", err)
+				}
+				as, err := env.ParseAssignments(bytes.NewReader(b))
+				if err != nil {
+					return fmt.Errorf("jconf %s: %w", jc, err)
+				}
+				for _, x := range as {
+					if _, given := a.KV[x.Key]; !given {
+						a.KV[x.Key] = x.Value
+					}
+				}
+			}
+			if a.KV["jname"] == "" {
+				fmt.Fprintln(c.Stdout, "Please set bcreate: jname")
+				return &errdefs.ExitCode{Code: 1}
+			}
 			s, err := c.Service(ctx)
 			if err != nil {
 				return err

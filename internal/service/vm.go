@@ -216,8 +216,9 @@ func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
 	v := qemu.VM{Name: name, Binary: bin, Accel: accel, CPUs: e.Int("vm_cpus"), RAMMiB: mib,
 		VNCDisplay: -1, VNCBind: e.Get("bhyve_vnc_bind"),
 		ConsoleSock: s.VMConsoleSock(name), ConsoleLog: s.VMConsoleLog(name),
-		QMPSock:  filepath.Join(s.L.SysDir(name), "qmp.sock"),
-		NoReboot: e.Get("on_reboot") == "destroy"}
+		QMPSock:   filepath.Join(s.L.SysDir(name), "qmp.sock"),
+		NoReboot:  e.Get("on_reboot") == "destroy",
+		PanicExit: e.Get("on_crash") == "restart" || e.Get("on_crash") == "destroy"}
 	if v.CPUs < 1 {
 		v.CPUs = 1
 	}
@@ -270,7 +271,7 @@ func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
 	}
 	return &qemu.Spec{VM: v, RunDir: s.vmRunDir(name), Log: s.L.Log(name),
 		OwnerFile: filepath.Join(s.L.SysDir(name), "locked"), OwnerStale: s.ownerStale(),
-		Node: s.NodeSetting("nodename", "localhost")}, nil
+		Node: s.NodeSetting("nodename", "localhost"), OnPoweroff: e.Get("on_poweroff"), OnCrash: e.Get("on_crash")}, nil
 }
 
 func hashName(s string) uint32 {

@@ -153,3 +153,28 @@ func TestVMRegisterOnSecondNode(t *testing.T) {
 	}
 	n2.ok("bstop", "mv1")
 }
+
+// TestVMOnPoweroff: a guest that powers itself off is started again with
+// on_poweroff=restart, and ends the VM with the default (destroy).
+func TestVMOnPoweroff(t *testing.T) {
+	requireRoot(t)
+	kernel, initrd := guest(t)
+	n := newNode(t)
+	n.ok("bcreate", "jname=po1", "vm_ram=256m", "on_poweroff=restart", "vm_kernel="+kernel, "vm_initrd="+initrd,
+		"vm_cmdline=console=ttyS0 quiet panic=-1 cbsd.halt=1 cbsd.marker=CBSD-PO-UP")
+	n.ok("bstart", "po1")
+	console := filepath.Join(n.W, "var/log/po1.console.log")
+	waitFor(t, "the guest to boot twice", 90*time.Second, func() bool {
+		b, _ := os.ReadFile(console)
+		return strings.Count(string(b), "CBSD-PO-UP") >= 2
+	})
+	n.ok("bstop", "po1")
+	if s := strings.TrimSpace(n.ok("bls", "header=0", "display=status", "po1")); s != "Off" {
+		t.Fatalf("after bstop: %q", s)
+	}
+	n.ok("bset", "jname=po1", "on_poweroff=destroy")
+	n.ok("bstart", "po1")
+	waitFor(t, "the guest to power off and the VM to end", 90*time.Second, func() bool {
+		return strings.TrimSpace(n.ok("bls", "header=0", "display=status", "po1")) == "Off"
+	})
+}

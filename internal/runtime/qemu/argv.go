@@ -39,6 +39,7 @@ type VM struct {
 	EFICode                          string // OVMF firmware, when vm_efi asks for it
 	NICs                             []NIC
 	Seed                             string // cloud-init NoCloud ISO
+	PanicExit                        bool   // a guest panic (pvpanic) makes QEMU exit with failure
 	ConsoleSock, ConsoleLog, QMPSock string
 }
 
@@ -96,6 +97,9 @@ func (v *VM) Argv() []string {
 	}
 	if v.NoReboot {
 		a = append(a, "-no-reboot")
+	}
+	if v.PanicExit {
+		a = append(a, "-device", "pvpanic", "-action", "panic=exit-failure")
 	}
 	return a
 }

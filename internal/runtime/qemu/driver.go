@@ -15,6 +15,11 @@ type Spec struct {
 	OwnerFile  string        `json:"owner"`
 	OwnerStale time.Duration `json:"owner_stale"`
 	Node       string        `json:"node"`
+	// OnPoweroff and OnCrash are bhyve's on_poweroff/on_crash: "restart"
+	// starts QEMU again when the guest powers off (exit 0) or crashes
+	// (non-zero exit) by itself; anything else ends the VM.
+	OnPoweroff string `json:"on_poweroff"`
+	OnCrash    string `json:"on_crash"`
 }
 
 // Driver runs VMs under QEMU.

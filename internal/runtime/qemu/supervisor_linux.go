@@ -57,8 +57,6 @@ func RunSupervisor(runDir string) int {
 		os.Remove(sp.OwnerFile)
 		owner.Close()
 	}
-	os.Remove(sp.VM.QMPSock)
-	os.Remove(sp.VM.ConsoleSock)
 	for i, n := range sp.VM.NICs {
 		if err := network.SetupTap(n.Tap, n.Bridge, fmt.Sprintf("%s-nic%d", sp.VM.Name, i)); err != nil {
 			removeTaps(sp.VM.NICs)
@@ -69,40 +67,51 @@ func RunSupervisor(runDir string) int {
 	rel := release
 	release = func() { removeTaps(sp.VM.NICs); rel() }
 	argv := sp.VM.Argv()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // the supervisor's log
-	cmd.ExtraFiles = []*os.File{owner}            // QEMU holds the lock while it runs
-	if err := cmd.Start(); err != nil {
-		release()
-		return fail(fmt.Errorf("start %s: %w", argv[0], err))
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	// Ready when QMP answers.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m, err := qmpConnect(sp.VM.QMPSock); err == nil {
-			m.Disconnect()
-			break
+	var mu sync.Mutex
+	var proc *os.Process // the current QEMU
+	// run starts QEMU and waits until QMP answers.
+	run := func() (*exec.Cmd, chan error, error) {
+		os.Remove(sp.VM.QMPSock)
+		os.Remove(sp.VM.ConsoleSock)
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // the supervisor's log
+		cmd.ExtraFiles = []*os.File{owner}            // QEMU holds the lock while it runs
+		if err := cmd.Start(); err != nil {
+			return nil, nil, fmt.Errorf("start %s: %w", argv[0], err)
 		}
-		select {
-		case err := <-exited:
-			release()
-			return fail(fmt.Errorf("qemu exited during start: %v (see %s)", err, sp.Log))
-		case <-time.After(20 * time.Millisecond):
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if m, err := qmpConnect(sp.VM.QMPSock); err == nil {
+				m.Disconnect()
+				break
+			}
+			select {
+			case err := <-exited:
+				return nil, nil, fmt.Errorf("qemu exited during start: %v (see %s)", err, sp.Log)
+			case <-time.After(20 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				<-exited
+				return nil, nil, fmt.Errorf("qemu did not open its QMP socket in 30s (see %s)", sp.Log)
+			}
 		}
-		if time.Now().After(deadline) {
+		pid := cmd.Process.Pid
+		_, start, _ := ctl.ProcInfo(pid)
+		if err := ctl.WriteJSON(filepath.Join(runDir, stateFile), state{Pid: pid, PidStart: start, Supervisor: os.Getpid()}); err != nil {
 			cmd.Process.Kill()
 			<-exited
-			release()
-			return fail(fmt.Errorf("qemu did not open its QMP socket in 30s (see %s)", sp.Log))
+			return nil, nil, err
 		}
+		mu.Lock()
+		proc = cmd.Process
+		mu.Unlock()
+		return cmd, exited, nil
 	}
-	pid := cmd.Process.Pid
-	_, start, _ := ctl.ProcInfo(pid)
-	if err := ctl.WriteJSON(filepath.Join(runDir, stateFile), state{Pid: pid, PidStart: start, Supervisor: os.Getpid()}); err != nil {
-		cmd.Process.Kill()
-		<-exited
+	cmd, exited, err := run()
+	if err != nil {
 		release()
 		return fail(err)
 	}
@@ -113,10 +122,9 @@ func RunSupervisor(runDir string) int {
 		release()
 		return fail(err)
 	}
-	json.NewEncoder(out).Encode(report{Pid: pid, Warning: warning})
+	json.NewEncoder(out).Encode(report{Pid: cmd.Process.Pid, Warning: warning})
 	out.Close()
 
-	var mu sync.Mutex
 	var stoppers []*net.UnixConn
 	go func() {
 		for {
@@ -135,15 +143,42 @@ func RunSupervisor(runDir string) int {
 			mu.Lock()
 			first := len(stoppers) == 0
 			stoppers = append(stoppers, c)
+			p := proc
 			mu.Unlock()
 			if first {
-				go powerdown(sp.VM.QMPSock, cmd.Process, time.Duration(m.Grace)*time.Millisecond, log)
+				go powerdown(sp.VM.QMPSock, p, time.Duration(m.Grace)*time.Millisecond, log)
 			}
 		}
 	}()
-	err = <-exited
+	var code int
+	var restarts []time.Time
+	for {
+		err = <-exited
+		code = cmd.ProcessState.ExitCode()
+		mu.Lock()
+		stopping := len(stoppers) > 0
+		mu.Unlock()
+		policy := sp.OnPoweroff
+		if code != 0 {
+			policy = sp.OnCrash
+		}
+		if stopping || policy != "restart" {
+			break
+		}
+		// A guest that keeps dying is not restarted forever.
+		now := time.Now()
+		restarts = append(restarts, now)
+		if len(restarts) > 10 && now.Sub(restarts[len(restarts)-11]) < time.Minute {
+			log.Warn("vm restarted 10 times in a minute; giving up", "vm", sp.VM.Name)
+			break
+		}
+		log.Info("vm ended by itself; restarting", "vm", sp.VM.Name, "status", code)
+		if cmd, exited, err = run(); err != nil {
+			log.Warn("restart failed", "vm", sp.VM.Name, "err", err)
+			break
+		}
+	}
 	ln.Close()
-	code := cmd.ProcessState.ExitCode()
 	release()
 	// A bstart that came first may already run a new QEMU for this VM.
 	var cur state

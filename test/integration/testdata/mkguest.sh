@@ -50,6 +50,7 @@ for x in $(cat /proc/cmdline); do
 	cbsd.marker=*) marker=${x#cbsd.marker=} ;;
 	cbsd.ip=*) ip=${x#cbsd.ip=} ;;
 	cbsd.showdisk=1) showdisk=1 ;;
+	cbsd.halt=1) halt=1 ;;
 	esac
 done
 ip link set lo up
@@ -62,6 +63,7 @@ if [ -n "$showdisk" ]; then
 	echo "DISK:$(head -c 24 /dev/vda)"
 fi
 echo "${marker:-CBSD-GUEST-READY} $(uname -r)"
+[ -n "$halt" ] && { sleep 1; poweroff -f; }
 while true; do setsid cttyhack sh; sleep 1; done
 SH
 chmod +x "$r/init"
