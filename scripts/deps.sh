@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages cbsd and its tests need (idempotent).
+# Installs the Debian packages cbsd needs (idempotent); "deps.sh test" adds
+# what the tests run for real: GlusterFS, Ceph, btrfs, QEMU.
 set -euo pipefail
-pkgs=(runc busybox-static debootstrap iproute2 bsdutils ca-certificates util-linux glusterfs-server glusterfs-client btrfs-progs rsync ceph ceph-fuse ceph-mds uuid-runtime qemu-system-x86 qemu-utils kmod)
+pkgs=(runc busybox-static debootstrap iproute2 bsdutils ca-certificates util-linux)
+if [ "${1:-}" = test ]; then
+	pkgs+=(glusterfs-server glusterfs-client btrfs-progs rsync ceph ceph-fuse ceph-mds uuid-runtime
+		qemu-system-x86 qemu-utils kmod)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

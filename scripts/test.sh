@@ -3,7 +3,7 @@
 # tests with real runc, namespaces and debootstrap; then the FreeBSD build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" = 0 ]; then bash scripts/deps.sh; fi
+if [ "$(id -u)" = 0 ]; then bash scripts/deps.sh test; fi
 export CGO_ENABLED=0
 gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 [ -z "$gofmt_out" ] || { echo "gofmt needed:"; echo "$gofmt_out"; exit 1; }
