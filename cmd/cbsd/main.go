@@ -35,5 +35,5 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
-	return cli.New().Main(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	return cli.New(jailDriver).Main(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }

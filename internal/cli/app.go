@@ -12,7 +12,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/inventory"
-	"github.com/cbsdgo/cbsd/internal/runtime/oci"
+	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 	"github.com/cbsdgo/cbsd/internal/service"
 	"github.com/cbsdgo/cbsd/internal/sys"
@@ -48,17 +48,22 @@ type Ctx struct {
 	Workdir string
 	L       workdir.Layout
 
-	svc *service.Service
+	svc       *service.Service
+	newDriver JailDriver
 }
+
+// JailDriver makes the platform's jail driver (cmd/cbsd/drivers_*.go).
+type JailDriver func(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver
 
 // App is the command line application.
 type App struct {
-	cmds map[string]*Command
+	cmds      map[string]*Command
+	newDriver JailDriver
 }
 
-// New builds the command table.
-func New() *App {
-	a := &App{cmds: map[string]*Command{}}
+// New builds the command table around the platform's jail driver.
+func New(jails JailDriver) *App {
+	a := &App{cmds: map[string]*Command{}, newDriver: jails}
 	for _, c := range commands() {
 		a.cmds[c.Name] = c
 	}
@@ -127,7 +132,7 @@ func (a *App) Main(ctx context.Context, argv []string, stdin *os.File, stdout, s
 		fmt.Fprintf(stdout, "Please set %s: %s\n", cmd.Name, k)
 		return 1
 	}
-	c := &Ctx{Cmd: cmd, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv, Log: log, Run: sys.NewRunner(log)}
+	c := &Ctx{newDriver: a.newDriver, Cmd: cmd, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv, Log: log, Run: sys.NewRunner(log)}
 	wd := getenv("workdir")
 	if v, ok := args.KV["workdir"]; ok && v != "" {
 		wd = v
@@ -208,7 +213,7 @@ func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 		st.Close()
 		return nil, err
 	}
-	drv := &oci.Driver{Setting: node["oci_runtime"], StateDir: c.L.Path("var", "run"), Self: self, Run: c.Run, Log: c.Log}
+	drv := c.newDriver(node["oci_runtime"], c.L.Path("var", "run"), self, c.Run, c.Log)
 	vms := &qemu.Driver{Self: self, Run: c.Run, Log: c.Log}
 	c.svc = &service.Service{L: c.L, Store: st, Driver: drv, VMs: vms, Run: c.Run, Log: c.Log, Out: c.Stdout, Node: node}
 	return c.svc, nil

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+
+	"github.com/cbsdgo/cbsd/internal/env"
 	"net/netip"
 	"os"
 	"time"
@@ -24,6 +26,10 @@ type Net struct {
 
 // Spec is everything a driver needs to start one environment.
 type Spec struct {
+	// Settings and Workdir are the environment itself, for drivers that
+	// plan from CBSD's parameters directly (FreeBSD jail(8)).
+	Settings    *env.Env      `json:"-"`
+	Workdir     string        `json:"-"`
 	Name        string        `json:"name"`
 	Hostname    string        `json:"hostname"`
 	Root        string        `json:"root"`     // root filesystem

@@ -167,6 +167,7 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 	name := e.Name()
 	data := dataDir(s.L, e)
 	sp := &runtime.Spec{
+		Settings: e, Workdir: s.L.W,
 		Name: name, Hostname: e.Get("host_hostname"),
 		ExecStart: e.Get("exec_start"), ExecStop: e.Get("exec_stop"),
 		Persist:     e.Get("persist") != "0",
@@ -212,7 +213,7 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 		return nil, err
 	}
 	sp.Mounts = mounts
-	if e.Bool("vnet") {
+	if e.Bool("vnet") && s.Driver.Name() == "oci" { // jail(8) plans its own epairs
 		n, err := s.vnet(e)
 		if err != nil {
 			return nil, err

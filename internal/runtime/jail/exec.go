@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type Executor struct {
 // order before returning the error.
 func (x *Executor) Execute(ctx context.Context, p *Plan) error {
 	for path, content := range p.Files {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
 		if err := workdir.WriteFileAtomic(path, []byte(content), 0o644); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
 
@@ -157,5 +158,33 @@ func TestExecutorUnwinds(t *testing.T) {
 	}
 	if r2.calls[0] != "ifconfig epair3a destroy" {
 		t.Fatalf("find: %v", r2.calls)
+	}
+}
+
+func TestParseDescription(t *testing.T) {
+	out := "em0: flags=8843<UP> metric 0 mtu 1500\n\tether 00:11\nepair5a: flags=8843<UP> metric 0 mtu 1500\n\tdescription: web1-eth0\n\tether 02:aa\nbridge0: flags=8843<UP>\n\tdescription: web1-eth1x\n"
+	if got, err := parseDescription(out, "web1-eth0"); err != nil || got != "epair5a" {
+		t.Fatalf("got %q %v", got, err)
+	}
+	if _, err := parseDescription(out, "web1-eth1"); err == nil {
+		t.Fatal("prefix matched")
+	}
+}
+
+// TestDriverStartRunsPlan: the driver runs the plan's argv through the one
+// runner, in order, and asks jls for the jid.
+func TestDriverStartRunsPlan(t *testing.T) {
+	r := &recorder{out: map[string]string{"jls -j web1 jid": "7\n"}}
+	e := jail("web1", map[string]string{"ver": "14.3", "arch": "amd64", "mnt_start": "/bin/true"})
+	st, err := (&Driver{Run: r}).Start(context.Background(), &runtime.Spec{Settings: e, Workdir: t.TempDir(), Name: "web1"})
+	if err != nil || !st.Running || st.Pid != 7 {
+		t.Fatalf("start: %+v %v", st, err)
+	}
+	joined := strings.Join(r.calls, "\n")
+	if strings.Contains(joined, "/bin/true") {
+		t.Fatal("mnt_start ran inside the driver (the service runs it)")
+	}
+	if !strings.Contains(joined, "mount_nullfs -o ro ") || !strings.HasSuffix(strings.Split(joined, "\njls")[0], "-c web1") {
+		t.Fatalf("calls:\n%s", joined)
 	}
 }

@@ -1,0 +1,14 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/jail"
+	"github.com/cbsdgo/cbsd/internal/sys"
+)
+
+// jailDriver: on FreeBSD jails run under jail(8).
+func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
+	return &jail.Driver{Run: run}
+}

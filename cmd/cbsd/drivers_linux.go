@@ -1,0 +1,14 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/oci"
+	"github.com/cbsdgo/cbsd/internal/sys"
+)
+
+// jailDriver: on Linux jails run under an OCI runtime.
+func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
+	return &oci.Driver{Setting: setting, StateDir: stateDir, Self: self, Run: run, Log: log}
+}

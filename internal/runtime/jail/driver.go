@@ -1,0 +1,133 @@
+package jail
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/sys"
+)
+
+// Driver runs FreeBSD jails with jail(8) by executing StartPlan/StopPlan.
+// It is plain Go over the command runner, so it is tested on Linux with a
+// recording runner; only FreeBSD wires it in.
+type Driver struct {
+	Run Runner
+}
+
+var _ runtime.Driver = (*Driver)(nil)
+
+// Name implements runtime.Driver.
+func (d *Driver) Name() string { return "jail" }
+
+func paths(s *runtime.Spec) Paths {
+	e, w := s.Settings, s.Workdir
+	arch, ver := e.Get("arch"), e.Get("ver")
+	base := filepath.Join(w, "basejail", "base_"+arch+"_"+arch+"_"+ver)
+	if b := e.Get("basename"); b != "" && b != "0" {
+		base = filepath.Join(w, "basejail", "base_"+b+"_"+arch+"_"+arch+"_"+ver)
+	}
+	return Paths{W: w, Base: base, ConfFile: filepath.Join(w, "ftmp", s.Name+".conf"), ConsoleLog: s.Log,
+		SrcDir: filepath.Join(w, "src", "src_"+ver, "src"), ObjDir: filepath.Join(w, "src", "obj_"+arch+"_"+arch+"_"+ver, "obj"),
+		KernelDir: filepath.Join(w, "basejail", "FreeBSD-kernel_GENERIC_"+arch+"_"+ver, "boot", "kernel")}
+}
+
+func (d *Driver) executor() *Executor {
+	return &Executor{Run: d.Run, Find: d.findByDescription}
+}
+
+// Start implements runtime.Driver (mnt_start runs in the service layer, so
+// the plan is built without it).
+func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, error) {
+	if s.Settings == nil {
+		return runtime.State{}, fmt.Errorf("jail driver needs the environment: %w", errdefs.ErrInvalid)
+	}
+	e := s.Settings.Clone()
+	e.Set("mnt_start", "0")
+	e.Set("mnt_stop", "0")
+	p, err := StartPlan(e, paths(s))
+	if err != nil {
+		return runtime.State{}, err
+	}
+	if err := d.executor().Execute(ctx, p); err != nil {
+		return runtime.State{}, err
+	}
+	return d.State(ctx, s.Name, s.RunDir)
+}
+
+// Stop implements runtime.Driver.
+func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.StopOptions) error {
+	st, _ := d.State(ctx, name, runDir)
+	if !st.Running {
+		return fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
+	}
+	_, err := d.Run.Run(ctx, sys.Cmd{Argv: []string{"jail", "-r", name}, Timeout: opt.Grace + time.Minute})
+	return err
+}
+
+// State implements runtime.Driver: the jid from jls(8).
+func (d *Driver) State(ctx context.Context, name, runDir string) (runtime.State, error) {
+	out, err := d.Run.Run(ctx, sys.Cmd{Argv: []string{"jls", "-j", name, "jid"}, Timeout: 10 * time.Second})
+	if err != nil {
+		return runtime.State{}, nil // "jail not found"
+	}
+	jid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || jid <= 0 {
+		return runtime.State{}, nil
+	}
+	return runtime.State{Running: true, Pid: jid}, nil
+}
+
+// Exec implements runtime.Driver with jexec(8).
+func (d *Driver) Exec(ctx context.Context, name, runDir string, p runtime.Process) (int, error) {
+	argv := []string{"jexec"}
+	if p.User != "" {
+		argv = append(argv, "-U", p.User)
+	}
+	argv = append(append(argv, name), p.Argv...)
+	_, err := d.Run.Run(ctx, sys.Cmd{Argv: argv, Stdin: p.Stdin, Stdout: p.Stdout, Stderr: p.Stderr, Timeout: 24 * time.Hour})
+	if err != nil {
+		if ee, ok := err.(*sys.ExecError); ok && ee.ExitCode >= 0 {
+			return ee.ExitCode, nil
+		}
+		return -1, err
+	}
+	return 0, nil
+}
+
+// Cleanup implements runtime.Driver: nothing is kept between runs.
+func (d *Driver) Cleanup(ctx context.Context, name, runDir string) error { return nil }
+
+// findByDescription finds the interface whose ifconfig description is desc.
+func (d *Driver) findByDescription(ctx context.Context, desc string) (string, error) {
+	out, err := d.Run.Run(ctx, sys.Cmd{Argv: []string{"ifconfig", "-a"}, Timeout: 10 * time.Second})
+	if err != nil {
+		return "", err
+	}
+	return parseDescription(string(out), desc)
+}
+
+// parseDescription scans ifconfig output for "description: desc".
+func parseDescription(out, desc string) (string, error) {
+	cur := ""
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if line != "" && line[0] != '\t' && line[0] != ' ' {
+			if i := strings.IndexByte(line, ':'); i > 0 {
+				cur = line[:i]
+			}
+			continue
+		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "description: "); ok && v == desc {
+			return cur, nil
+		}
+	}
+	return "", fmt.Errorf("no interface described %q: %w", desc, errdefs.ErrNotFound)
+}
