@@ -8,10 +8,9 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/cbsdgo/cbsd/internal/workdir"
 	"github.com/kdomanski/iso9660"
 )
 
@@ -85,19 +84,9 @@ func (s Seed) Write(path string) error {
 			return err
 		}
 	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	f, err := os.Create(tmp)
-	if err != nil {
+	var img bytes.Buffer
+	if err := w.WriteTo(&img, "cidata"); err != nil {
 		return err
 	}
-	if err := w.WriteTo(f, "cidata"); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return workdir.WriteFileAtomic(path, img.Bytes(), 0o644)
 }

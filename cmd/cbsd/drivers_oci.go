@@ -1,4 +1,4 @@
-//go:build !linux && !freebsd
+//go:build !freebsd
 
 package main
 
@@ -10,7 +10,8 @@ import (
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
 
-// jailDriver: other systems get the OCI driver, which reports them unsupported.
+// jailDriver: on Linux jails run under an OCI runtime (elsewhere, but
+// FreeBSD, the OCI driver reports the platform unsupported).
 func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
 	return &oci.Driver{Setting: setting, StateDir: stateDir, Self: self, Run: run, Log: log}
 }
