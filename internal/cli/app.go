@@ -232,7 +232,7 @@ func (a *App) usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, a.cmds[n].Desc)
+		fmt.Fprintf(w, "  %-12s %s\n", n, a.cmds[n].Desc)
 	}
 	fmt.Fprintln(w, "\nenvironment: workdir (default: cbsd_workdir in /etc/rc.conf, else /usr/jails),")
 	fmt.Fprintln(w, "NOINTER=1, NOCOLOR=1, CBSD_DEBUG=1, H_CBSD_<arg>=<value>")

@@ -56,7 +56,8 @@ func targets(ctx context.Context, c *Ctx, a *Args) ([]string, error) {
 	}
 	words = append(words, a.Pos...)
 	if len(words) == 0 {
-		return nil, fmt.Errorf("Please set %s: jname", c.Cmd.Name)
+		fmt.Fprintf(c.Stdout, "Please set %s: jname\n", c.Cmd.Name)
+		return nil, &errdefs.ExitCode{Code: 1}
 	}
 	s, err := c.Service(ctx)
 	if err != nil {

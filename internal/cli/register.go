@@ -12,7 +12,7 @@ import (
 
 func junregisterCmd(name, emulator string) *Command {
 	return &Command{
-		Name: name, Desc: "Remove jails from the inventory, keeping their data and files",
+		Name: name, Desc: "Remove " + kindOf(emulator) + " from the inventory, keeping their data and files",
 		Args: []string{"jname"}, Opt: []string{"rcfile", "dbfile"},
 		Usage: `  cbsd junregister jname=jail1
   cbsd junregister jname='*'          # every jail; one result line each
@@ -48,7 +48,7 @@ A running jail is refused ("Jail is active. Please stop them first").`,
 
 func jregisterCmd(name, emulator string) *Command {
 	return &Command{
-		Name: name, Desc: "Add jails to the inventory from their descriptors in W/jails-rcconf",
+		Name: name, Desc: "Add " + kindOf(emulator) + " to the inventory from their descriptors in W/jails-rcconf",
 		Opt: []string{"jname", "rcfile", "dbfile", "mnt_start", "mode", "progress"},
 		Usage: `  cbsd jregister jname=jail1
   cbsd jregister jname='jail*'        # every W/jails-rcconf/rc.conf_jail*; one result line each
@@ -111,4 +111,14 @@ func batch(ctx context.Context, c *Ctx, s *service.Service, names []string, fn f
 	}
 	fmt.Fprintf(c.Stdout, "Multiple %s: done\n", c.Cmd.Name)
 	return nil
+}
+
+func kindOf(emulator string) string {
+	switch emulator {
+	case "bhyve":
+		return "VMs"
+	case "jail":
+		return "jails"
+	}
+	return "environments"
 }
