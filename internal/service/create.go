@@ -232,10 +232,13 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	if hook.Enabled(e.Get("mnt_start")) {
 		r.Add(func() { s.mntStop(context.Background(), e, log) })
 	}
-	for _, d := range hook.Dirs {
-		if err := os.MkdirAll(filepath.Join(sysDir, d), 0o755); err != nil {
-			return nil, err
-		}
+	// Directory creation waits on the filesystem, not the CPU: in parallel.
+	hookDirs := make([]string, len(hook.Dirs))
+	for i, d := range hook.Dirs {
+		hookDirs[i] = filepath.Join(sysDir, d)
+	}
+	if err := inParallel(len(hookDirs), func(i int) error { return os.MkdirAll(hookDirs[i], 0o755) }); err != nil {
+		return nil, err
 	}
 	if sk := knobs["jailsysskeldir"]; sk != "" && sk != "0" {
 		// A system skeleton (hook scripts, tests/, fstab.local ...).
@@ -318,18 +321,19 @@ func (s *Service) populate(ctx context.Context, e *env.Env, baseDir, data string
 		_, err := s.Run.Run(ctx, sys.Cmd{Argv: []string{"cp", "-a", "--reflink=auto", baseDir + "/.", data}, Timeout: 30 * time.Minute})
 		return err
 	}
-	for _, d := range base.WritableDirs {
+	err := inParallel(len(base.WritableDirs), func(i int) error {
+		d := base.WritableDirs[i]
 		src, dst := filepath.Join(baseDir, d), filepath.Join(data, d)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
 		if st, err := os.Stat(src); err == nil && st.IsDir() {
-			if err := base.CopyTree(src, dst); err != nil {
-				return err
-			}
-		} else if err := os.MkdirAll(dst, 0o755); err != nil {
-			return err
+			return base.CopyTree(src, dst)
 		}
+		return os.MkdirAll(dst, 0o755)
+	})
+	if err != nil {
+		return err
 	}
 	return os.Chmod(filepath.Join(data, "tmp"), 0o1777)
 }
@@ -412,4 +416,19 @@ func (s *Service) allocateIP(ctx context.Context, e *env.Env) error {
 	}
 	e.Set("ip4_addr", strings.Join(parts, ","))
 	return nil
+}
+
+// inParallel runs fn(0..n-1) concurrently and returns the first error.
+func inParallel(n int, fn func(i int) error) error {
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) { errs <- fn(i) }(i)
+	}
+	var first error
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

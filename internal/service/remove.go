@@ -65,13 +65,21 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 }
 
 func (s *Service) removeFiles(name, data string) error {
-	if err := s.destroyData(context.Background(), data); err != nil {
-		return fmt.Errorf("remove %s: %w", data, err)
-	}
-	for _, p := range []string{s.L.FstabDir(name), s.L.SysDir(name), s.L.RunDir(name)} {
-		if err := removeTree(p); err != nil {
-			return fmt.Errorf("remove %s: %w", p, err)
+	trees := []string{data, s.L.FstabDir(name), s.L.SysDir(name), s.L.RunDir(name)}
+	err := inParallel(len(trees), func(i int) error {
+		var err error
+		if i == 0 {
+			err = s.destroyData(context.Background(), trees[i])
+		} else {
+			err = removeTree(trees[i])
 		}
+		if err != nil {
+			return fmt.Errorf("remove %s: %w", trees[i], err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, p := range []string{s.L.Rcconf(name), s.L.Log(name), s.L.Path("var", "log", name+".hooks.log")} {
 		os.Remove(p)
