@@ -78,31 +78,7 @@ func runJls(ctx context.Context, c *Ctx, a *Args) error {
 			kept[i], kept[j] = kept[j], kept[i]
 		}
 	}
-	if a.Flags["json"] {
-		out := make([]map[string]any, 0, len(kept))
-		for _, e := range kept {
-			m := map[string]any{}
-			for _, col := range cols {
-				m[col] = jlsValue(e, col, true)
-			}
-			out = append(out, m)
-		}
-		return writeJSON(c.Stdout, out)
-	}
-	header := make([]string, len(cols))
-	for i, col := range cols {
-		header[i] = strings.ToUpper(col)
-	}
-	rows := make([][]string, 0, len(kept))
-	for _, e := range kept {
-		r := make([]string, len(cols))
-		for i, col := range cols {
-			r[i] = fmt.Sprint(jlsValue(e, col, false))
-		}
-		rows = append(rows, r)
-	}
-	table(c.Stdout, header, rows, a.Value("header", "1") != "0")
-	return nil
+	return printEnvs(c.Stdout, kept, cols, a.Value("header", "1") != "0", a.Flags["json"], jlsValue)
 }
 
 func matchAny(words []string, name string) bool {

@@ -229,31 +229,7 @@ func blsCmd() *Command {
 				}
 				return jlsValue(e, col, typed)
 			}
-			if a.Flags["json"] {
-				out := make([]map[string]any, 0, len(es))
-				for _, e := range es {
-					m := map[string]any{}
-					for _, col := range cols {
-						m[col] = val(e, col, true)
-					}
-					out = append(out, m)
-				}
-				return writeJSON(c.Stdout, out)
-			}
-			header := make([]string, len(cols))
-			for i, col := range cols {
-				header[i] = strings.ToUpper(col)
-			}
-			var rows [][]string
-			for _, e := range es {
-				r := make([]string, len(cols))
-				for i, col := range cols {
-					r[i] = fmt.Sprint(val(e, col, false))
-				}
-				rows = append(rows, r)
-			}
-			table(c.Stdout, header, rows, a.Value("header", "1") != "0")
-			return nil
+			return printEnvs(c.Stdout, es, cols, a.Value("header", "1") != "0", a.Flags["json"], val)
 		}}
 }
 

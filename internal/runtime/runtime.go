@@ -3,10 +3,11 @@ package runtime
 import (
 	"context"
 
-	"github.com/cbsdgo/cbsd/internal/env"
 	"net/netip"
 	"os"
 	"time"
+
+	"github.com/cbsdgo/cbsd/internal/env"
 )
 
 // Mount is one filesystem made visible inside an environment.

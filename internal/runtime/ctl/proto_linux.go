@@ -1,11 +1,13 @@
 package ctl
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -122,4 +124,29 @@ func Listen(path string) (*net.UnixListener, error) {
 	}
 	l.SetUnlinkOnClose(false)
 	return l, nil
+}
+
+// RequestStop asks the supervisor listening on sock to stop its
+// environment within grace, handing over the files in hold (the caller's
+// operation lock), and waits for its answer. It reports false when no
+// supervisor answered, so the caller can do the work itself.
+func RequestStop(ctx context.Context, sock string, grace time.Duration, hold ...*os.File) (bool, error) {
+	c, err := Dial(sock)
+	if err != nil {
+		return false, nil
+	}
+	defer c.Close()
+	if err := Send(c, &Message{Op: "stop", Grace: grace.Milliseconds()}, hold...); err != nil {
+		return false, nil
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := Recv(c); done <- err }()
+	select {
+	case err := <-done:
+		return err == nil, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-time.After(grace + 30*time.Second):
+		return false, nil
+	}
 }

@@ -203,26 +203,12 @@ func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.Stop
 	if err := ctl.ReadJSON(filepath.Join(runDir, stateFile), &st); err != nil || !ctl.Alive(st.Pid, st.PidStart) {
 		return fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
 	}
-	c, err := ctl.Dial(filepath.Join(runDir, supSockName))
-	if err == nil {
-		defer c.Close()
-		var hold []*os.File
-		if opt.Hold != nil {
-			hold = append(hold, opt.Hold)
-		}
-		if err := ctl.Send(c, &ctl.Message{Op: "stop", Grace: grace.Milliseconds()}, hold...); err == nil {
-			done := make(chan error, 1)
-			go func() { _, _, err := ctl.Recv(c); done <- err }()
-			select {
-			case err := <-done:
-				if err == nil {
-					return nil
-				}
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(grace + 30*time.Second):
-			}
-		}
+	var hold []*os.File
+	if opt.Hold != nil {
+		hold = append(hold, opt.Hold)
+	}
+	if ok, err := ctl.RequestStop(ctx, filepath.Join(runDir, supSockName), grace, hold...); ok || err != nil {
+		return err
 	}
 	// No supervisor (killed): do its work here.
 	d.Log.Warn("supervisor gone, stopping directly", "jail", name)

@@ -89,22 +89,8 @@ func (d *Driver) Stop(ctx context.Context, name, runDir string, grace time.Durat
 	if ctl.ReadJSON(filepath.Join(runDir, stateFile), &st) != nil || !ctl.Alive(st.Pid, st.PidStart) {
 		return fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
 	}
-	c, err := ctl.Dial(filepath.Join(runDir, supSockName))
-	if err == nil {
-		defer c.Close()
-		if err := ctl.Send(c, &ctl.Message{Op: "stop", Grace: grace.Milliseconds()}); err == nil {
-			done := make(chan error, 1)
-			go func() { _, _, err := ctl.Recv(c); done <- err }()
-			select {
-			case err := <-done:
-				if err == nil {
-					return nil
-				}
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(grace + 30*time.Second):
-			}
-		}
+	if ok, err := ctl.RequestStop(ctx, filepath.Join(runDir, supSockName), grace); ok || err != nil {
+		return err
 	}
 	// No supervisor: force it.
 	unix.Kill(st.Pid, unix.SIGKILL)
