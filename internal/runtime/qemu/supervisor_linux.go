@@ -7,10 +7,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
+
 	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cbsdgo/cbsd/internal/sys"
 
 	"github.com/cbsdgo/cbsd/internal/lock"
 	"github.com/cbsdgo/cbsd/internal/network"
@@ -36,6 +39,7 @@ type report struct {
 func RunSupervisor(runDir string) int {
 	out := os.NewFile(3, "report")
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	runner := sys.NewRunner(log)
 	var sp Spec
 	fail := func(err error) int {
 		json.NewEncoder(out).Encode(report{Error: err.Error()})
@@ -73,11 +77,10 @@ func RunSupervisor(runDir string) int {
 	run := func() (*exec.Cmd, chan error, error) {
 		os.Remove(sp.VM.QMPSock)
 		os.Remove(sp.VM.ConsoleSock)
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr // the supervisor's log
-		cmd.ExtraFiles = []*os.File{owner}            // QEMU holds the lock while it runs
-		if err := cmd.Start(); err != nil {
-			return nil, nil, fmt.Errorf("start %s: %w", argv[0], err)
+		cmd, err := runner.StartChild(sys.Cmd{Argv: argv, Stdout: os.Stderr, Stderr: os.Stderr, // the supervisor's log
+			ExtraFiles: []*os.File{owner}}) // QEMU holds the lock while it runs
+		if err != nil {
+			return nil, nil, err
 		}
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
