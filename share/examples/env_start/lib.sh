@@ -56,3 +56,38 @@ unmount_dir() {
 	is_mounted "$1" || return 0
 	umount "$1" 2>/dev/null || umount -l "$1"
 }
+
+# mount_env: mount <share>/[SHARE_ROOT/]{data,system,fstab}/<jname> onto -d, -s
+# and (MOUNT_FSTAB=1) -f. The hook defines share_mount <path in share> <target>
+# (an empty path mounts the share's root). With MKDIRS=1 the subdirectories
+# are created first: a subdirectory mount fails when they are missing.
+mount_env() {
+	if ! is_mounted "$data" || ! is_mounted "$sysdata"; then
+		ensure_dirs || return 1
+	fi
+	mount_sub "data/$jname" "$data" || return 1
+	mount_sub "system/$jname" "$sysdata" || return 1
+	if [ "${MOUNT_FSTAB:-1}" = 1 ] && [ -n "$fstab" ]; then
+		mount_sub "fstab/$jname" "$fstab" || return 1
+	fi
+}
+
+ensure_dirs() {
+	[ "${MKDIRS:-1}" = 1 ] || return 0
+	tmp=$(mktemp -d)
+	share_mount "" "$tmp" || { rmdir "$tmp"; return 1; }
+	wait_mounted "$tmp" || { umount "$tmp" 2>/dev/null; rmdir "$tmp"; return 1; }
+	top="$tmp${SHARE_ROOT:+/$SHARE_ROOT}"
+	mkdir -p "$top/data/$jname" "$top/system/$jname" "$top/fstab/$jname"
+	rc=$?
+	umount "$tmp"
+	rmdir "$tmp"
+	return $rc
+}
+
+mount_sub() { # <subdir> <target>
+	is_mounted "$2" && return 0
+	mkdir -p "$2"
+	share_mount "${SHARE_ROOT:+$SHARE_ROOT/}$1" "$2" || return 1
+	wait_mounted "$2"
+}

@@ -14,30 +14,9 @@ MOUNT_OPT=
 MKDIRS=1
 load_conf env_start_glusterfs.conf
 
-# The volume's subdirectories must exist before a subdirectory mount.
-ensure_dirs() {
-	[ "$MKDIRS" = 1 ] || return 0
-	tmp=$(mktemp -d)
-	mount -t glusterfs ${MOUNT_OPT:+-o "$MOUNT_OPT"} "$GLUSTER_SERVER:/$GLUSTER_VOLUME" "$tmp" || { rmdir "$tmp"; return 1; }
-	wait_mounted "$tmp" || { rmdir "$tmp"; return 1; }
-	mkdir -p "$tmp/data/$jname" "$tmp/system/$jname" "$tmp/fstab/$jname"
-	umount "$tmp"
-	rmdir "$tmp"
+share_mount() { # <path in volume> <target>
+	mount -t glusterfs ${MOUNT_OPT:+-o "$MOUNT_OPT"} "$GLUSTER_SERVER:/$GLUSTER_VOLUME${1:+/$1}" "$2"
 }
 
-mount_sub() { # <subdir> <target>
-	is_mounted "$2" && return 0
-	mkdir -p "$2"
-	mount -t glusterfs ${MOUNT_OPT:+-o "$MOUNT_OPT"} "$GLUSTER_SERVER:/$GLUSTER_VOLUME/$1" "$2" || return 1
-	wait_mounted "$2"
-}
-
-if ! is_mounted "$data" || ! is_mounted "$sysdata"; then
-	ensure_dirs || exit 1
-fi
-mount_sub "data/$jname" "$data" || exit 1
-mount_sub "system/$jname" "$sysdata" || exit 1
-if [ "$MOUNT_FSTAB" = 1 ] && [ -n "$fstab" ]; then
-	mount_sub "fstab/$jname" "$fstab" || exit 1
-fi
+mount_env || exit 1
 exit 0
