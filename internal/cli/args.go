@@ -89,3 +89,14 @@ func (a *Args) Value(k, def string) string {
 	}
 	return def
 }
+
+// Name returns jname=, or else the first positional word ("" when neither).
+func (a *Args) Name() string {
+	if n := a.KV["jname"]; n != "" {
+		return n
+	}
+	if len(a.Pos) > 0 {
+		return a.Pos[0]
+	}
+	return ""
+}

@@ -118,3 +118,19 @@ func TestArgsValue(t *testing.T) {
 		t.Errorf("Value: %q %q %q", a.Value("a", "d"), a.Value("e", "d"), a.Value("z", "d"))
 	}
 }
+
+func TestArgsName(t *testing.T) {
+	for _, tc := range []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"jname=j1", "j2"}, "j1"},
+		{[]string{"j2", "inter=0"}, "j2"},
+		{[]string{"inter=0"}, ""},
+		{nil, ""},
+	} {
+		if got := Parse(tc.words).Name(); got != tc.want {
+			t.Errorf("Parse(%q).Name() = %q, want %q", tc.words, got, tc.want)
+		}
+	}
+}

@@ -85,10 +85,7 @@ func jloginCmd() *Command {
 		Name: "jlogin", Desc: "Open an interactive shell in a running jail",
 		Args: []string{"jname"}, Opt: []string{"user", "inter"}, PosName: true,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
-			name := a.KV["jname"]
-			if name == "" && len(a.Pos) > 0 {
-				name = a.Pos[0]
-			}
+			name := a.Name()
 			s, err := c.Service(ctx)
 			if err != nil {
 				return err

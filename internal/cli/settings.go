@@ -118,10 +118,7 @@ func jstatusCmd() *Command {
 			if err != nil {
 				return err
 			}
-			name := a.KV["jname"]
-			if name == "" {
-				name = a.Pos[0]
-			}
+			name := a.Name()
 			exists := true
 			e, err := s.Get(ctx, name)
 			if errors.Is(err, errdefs.ErrNotFound) {

@@ -241,10 +241,7 @@ func bconsoleCmd() *Command {
 			if err != nil {
 				return err
 			}
-			name := a.KV["jname"]
-			if name == "" {
-				name = a.Pos[0]
-			}
+			name := a.Name()
 			e, err := s.Get(ctx, name)
 			if err != nil || e.Emulator() != "bhyve" {
 				return fmt.Errorf("No such VM: %s: %w", name, errdefs.ErrNotFound)
