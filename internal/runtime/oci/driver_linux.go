@@ -85,12 +85,12 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	}
 	w.goW.Close()
 	type result struct {
-		rep report
+		rep ctl.Report
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		var rep report
+		var rep ctl.Report
 		err := json.NewDecoder(bufio.NewReader(r)).Decode(&rep)
 		ch <- result{rep, err}
 	}()

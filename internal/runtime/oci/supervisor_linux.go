@@ -22,13 +22,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// report is the supervisor's one-line answer to the jstart that spawned it.
-type report struct {
-	Pid     int    `json:"pid,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Warning string `json:"warning,omitempty"`
-}
-
 // RunSupervisor is "cbsd __supervise <rundir>": it starts the jail, tells
 // its parent (fd 3) how that went, then stays until the jail's init exits.
 func RunSupervisor(runDir string) int {
@@ -41,11 +34,11 @@ func RunSupervisor(runDir string) int {
 	s := &supervisor{runDir: runDir, log: log, run: sys.NewRunner(log)}
 	pid, err := s.start()
 	if err != nil {
-		json.NewEncoder(out).Encode(report{Error: err.Error()})
+		json.NewEncoder(out).Encode(ctl.Report{Error: err.Error()})
 		out.Close()
 		return 1
 	}
-	json.NewEncoder(out).Encode(report{Pid: pid, Warning: s.warning})
+	json.NewEncoder(out).Encode(ctl.Report{Pid: pid, Warning: s.warning})
 	out.Close()
 	return s.wait()
 }

@@ -51,9 +51,9 @@ func (d *Driver) Start(ctx context.Context, s *Spec) (State, error) {
 		return State{}, err
 	}
 	defer p.Release()
-	ch := make(chan report, 1)
+	ch := make(chan ctl.Report, 1)
 	go func() {
-		var rep report
+		var rep ctl.Report
 		if err := json.NewDecoder(bufio.NewReader(r)).Decode(&rep); err != nil {
 			rep.Error = fmt.Sprintf("supervisor of %s died during start (see %s)", s.VM.Name, s.Log)
 		}

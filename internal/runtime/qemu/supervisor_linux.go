@@ -27,12 +27,6 @@ type state struct {
 	Supervisor int    `json:"supervisor"`
 }
 
-type report struct {
-	Pid     int    `json:"pid,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Warning string `json:"warning,omitempty"`
-}
-
 // RunSupervisor is "cbsd __vmsupervise <rundir>": it starts QEMU in the
 // foreground as its child (QEMU inherits the ownership lock), reports to
 // its parent on fd 3, serves stop requests and cleans up when QEMU exits.
@@ -42,7 +36,7 @@ func RunSupervisor(runDir string) int {
 	runner := sys.NewRunner(log)
 	var sp Spec
 	fail := func(err error) int {
-		json.NewEncoder(out).Encode(report{Error: err.Error()})
+		json.NewEncoder(out).Encode(ctl.Report{Error: err.Error()})
 		out.Close()
 		return 1
 	}
@@ -125,7 +119,7 @@ func RunSupervisor(runDir string) int {
 		release()
 		return fail(err)
 	}
-	json.NewEncoder(out).Encode(report{Pid: cmd.Process.Pid, Warning: warning})
+	json.NewEncoder(out).Encode(ctl.Report{Pid: cmd.Process.Pid, Warning: warning})
 	out.Close()
 
 	var stoppers []*net.UnixConn
