@@ -11,6 +11,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/plan"
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
 
@@ -18,7 +19,7 @@ import (
 // It is plain Go over the command runner, so it is tested on Linux with a
 // recording runner; only FreeBSD wires it in.
 type Driver struct {
-	Run Runner
+	Run plan.Runner
 }
 
 var _ runtime.Driver = (*Driver)(nil)
@@ -38,8 +39,8 @@ func paths(s *runtime.Spec) Paths {
 		KernelDir: filepath.Join(w, "basejail", "FreeBSD-kernel_GENERIC_"+arch+"_"+ver, "boot", "kernel")}
 }
 
-func (d *Driver) executor() *Executor {
-	return &Executor{Run: d.Run, Find: d.findByDescription}
+func (d *Driver) executor() *plan.Executor {
+	return &plan.Executor{Run: d.Run, Find: d.findByDescription}
 }
 
 // Start implements runtime.Driver (mnt_start runs in the service layer, so

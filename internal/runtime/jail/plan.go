@@ -10,28 +10,8 @@ import (
 	"github.com/cbsdgo/cbsd/internal/fstab"
 	"github.com/cbsdgo/cbsd/internal/hook"
 	"github.com/cbsdgo/cbsd/internal/network"
+	"github.com/cbsdgo/cbsd/internal/runtime/plan"
 )
-
-// Step is one command of a plan with the command that undoes it. Words
-// "${NAME}" are replaced by what an earlier step captured (Capture: the
-// first word of its output), e.g. the epair ifconfig created.
-type Step struct {
-	Name    string   `json:"name"`
-	Do      []string `json:"do"`
-	Undo    []string `json:"undo,omitempty"`
-	Capture string   `json:"capture,omitempty"`
-	// Find names a variable to look up before the step runs: the interface
-	// whose description is the value (epairs are found as CBSD does, by
-	// their "<J>-eth<N>" description).
-	Find   map[string]string `json:"find,omitempty"`
-	Ignore bool              `json:"ignore,omitempty"` // failure does not stop the plan
-}
-
-// Plan is an ordered list of steps plus the files to write first.
-type Plan struct {
-	Files map[string]string `json:"files,omitempty"`
-	Steps []Step            `json:"steps"`
-}
 
 // Paths are the workdir locations a plan uses.
 type Paths struct {
@@ -53,33 +33,33 @@ func root(e *env.Env) string {
 }
 
 // mountStep mounts src on dst (nullfs), undone by a forced unmount.
-func mountStep(name, src, dst string, opts []string) Step {
+func mountStep(name, src, dst string, opts []string) plan.Step {
 	argv := []string{"mount_nullfs"}
 	if len(opts) > 0 {
 		argv = append(argv, "-o", strings.Join(opts, ","))
 	}
-	return Step{Name: name, Do: append(argv, src, dst), Undo: []string{"umount", "-f", dst}}
+	return plan.Step{Name: name, Do: append(argv, src, dst), Undo: []string{"umount", "-f", dst}}
 }
 
 // StartPlan is jstart's ordered plan for e (spec §5.3): mnt_start, the
 // read-only base, src/obj/kernel/ports, fstab then fstab.local (".local"
 // wins per mount point), IP aliases or epairs, jail.conf and jail(8), and
 // for vnet jails the NICs moved in before exec.start runs.
-func StartPlan(e *env.Env, p Paths) (*Plan, error) {
+func StartPlan(e *env.Env, p Paths) (*plan.Plan, error) {
 	name, r := e.Name(), root(e)
-	pl := &Plan{Files: map[string]string{p.ConfFile: Conf(e, r, p.ConsoleLog)}}
-	add := func(s Step) { pl.Steps = append(pl.Steps, s) }
+	pl := &plan.Plan{Files: map[string]string{p.ConfFile: Conf(e, r, p.ConsoleLog)}}
+	add := func(s plan.Step) { pl.Steps = append(pl.Steps, s) }
 	if hook.Enabled(e.Get("mnt_start")) {
 		a := hook.MountArgs{Data: e.Get("data"), Fstab: filepath.Join(p.W, "jails-fstab", name), Jname: name,
 			Rcconf: filepath.Join(p.W, "jails-rcconf"), Sys: filepath.Join(p.W, "jails-system", name)}
-		s := Step{Name: "mnt_start", Do: a.Argv(e.Get("mnt_start"))}
+		s := plan.Step{Name: "mnt_start", Do: a.Argv(e.Get("mnt_start"))}
 		if hook.Enabled(e.Get("mnt_stop")) {
 			s.Undo = a.Argv(e.Get("mnt_stop"))
 		}
 		add(s)
 	}
 	if !e.Bool("baserw") {
-		add(Step{Name: "mkdir path", Do: []string{"mkdir", "-p", r}})
+		add(plan.Step{Name: "mkdir path", Do: []string{"mkdir", "-p", r}})
 		add(mountStep("base", p.Base, r, []string{"ro"}))
 	}
 	if e.Bool("mount_src") && p.SrcDir != "" {
@@ -106,7 +86,7 @@ func StartPlan(e *env.Env, p Paths) (*Plan, error) {
 		case "nullfs":
 			add(mountStep("fstab "+m.MountPoint, m.Source, dst, m.Options))
 		case "external":
-			add(Step{Name: "fstab external " + m.MountPoint,
+			add(plan.Step{Name: "fstab external " + m.MountPoint,
 				Do:   []string{m.Source, "-p", dst, "-o", strings.Join(m.Options, ","), name},
 				Undo: []string{"umount", "-f", dst}, Ignore: true})
 		case "zfs":
@@ -116,7 +96,7 @@ func StartPlan(e *env.Env, p Paths) (*Plan, error) {
 			if len(m.Options) > 0 {
 				argv = append(argv, "-o", strings.Join(m.Options, ","))
 			}
-			add(Step{Name: "fstab " + m.MountPoint, Do: append(argv, m.Source, dst), Undo: []string{"umount", "-f", dst}})
+			add(plan.Step{Name: "fstab " + m.MountPoint, Do: append(argv, m.Source, dst), Undo: []string{"umount", "-f", dst}})
 		}
 	}
 	vnet := e.Bool("vnet")
@@ -129,25 +109,25 @@ func StartPlan(e *env.Env, p Paths) (*Plan, error) {
 				if a.Addr().Is6() {
 					fam = "inet6"
 				}
-				add(Step{Name: "alias " + a.String(), Do: []string{"ifconfig", iface, fam, a.String(), "alias"},
+				add(plan.Step{Name: "alias " + a.String(), Do: []string{"ifconfig", iface, fam, a.String(), "alias"},
 					Undo: []string{"ifconfig", iface, fam, a.Addr().String(), "-alias"}})
 			}
 		}
 	}
-	add(Step{Name: "jail", Do: []string{"jail", "-f", p.ConfFile, "-c", name}, Undo: []string{"jail", "-r", name}})
+	add(plan.Step{Name: "jail", Do: []string{"jail", "-f", p.ConfFile, "-c", name}, Undo: []string{"jail", "-r", name}})
 	for _, m := range zfs {
-		add(Step{Name: "zfs attach " + m.Source, Do: []string{"zfs", "set", "jailed=on", m.Source}, Undo: []string{"zfs", "set", "jailed=off", m.Source}})
-		add(Step{Name: "zfs jail " + m.Source, Do: []string{"zfs", "jail", name, m.Source}, Undo: []string{"zfs", "unjail", name, m.Source}})
+		add(plan.Step{Name: "zfs attach " + m.Source, Do: []string{"zfs", "set", "jailed=on", m.Source}, Undo: []string{"zfs", "set", "jailed=off", m.Source}})
+		add(plan.Step{Name: "zfs jail " + m.Source, Do: []string{"zfs", "jail", name, m.Source}, Undo: []string{"zfs", "unjail", name, m.Source}})
 	}
 	if vnet {
 		for i, nic := range nics(e) {
 			v := fmt.Sprintf("EPAIR%d", i)
-			add(Step{Name: fmt.Sprintf("epair %d", i), Do: []string{"ifconfig", "epair", "create", "up"}, Capture: v,
+			add(plan.Step{Name: fmt.Sprintf("epair %d", i), Do: []string{"ifconfig", "epair", "create", "up"}, Capture: v,
 				Undo: []string{"ifconfig", "${" + v + "}", "destroy"}})
-			add(Step{Name: fmt.Sprintf("epair %d describe", i), Do: []string{"ifconfig", "${" + v + "}", "description", fmt.Sprintf("%s-eth%d", name, i)}})
-			add(Step{Name: fmt.Sprintf("epair %d bridge", i), Do: []string{"ifconfig", nic, "addm", "${" + v + "}"}})
-			add(Step{Name: fmt.Sprintf("epair %d move", i), Do: []string{"ifconfig", "${" + v + "B}", "vnet", name}})
-			add(Step{Name: fmt.Sprintf("epair %d rename", i), Do: []string{"jexec", name, "ifconfig", "${" + v + "B}", "name", fmt.Sprintf("eth%d", i)}})
+			add(plan.Step{Name: fmt.Sprintf("epair %d describe", i), Do: []string{"ifconfig", "${" + v + "}", "description", fmt.Sprintf("%s-eth%d", name, i)}})
+			add(plan.Step{Name: fmt.Sprintf("epair %d bridge", i), Do: []string{"ifconfig", nic, "addm", "${" + v + "}"}})
+			add(plan.Step{Name: fmt.Sprintf("epair %d move", i), Do: []string{"ifconfig", "${" + v + "B}", "vnet", name}})
+			add(plan.Step{Name: fmt.Sprintf("epair %d rename", i), Do: []string{"jexec", name, "ifconfig", "${" + v + "B}", "name", fmt.Sprintf("eth%d", i)}})
 		}
 		ps, _ := network.ParseAddrs(e.Get("ip4_addr"), 24)
 		for _, a := range ps {
@@ -155,13 +135,13 @@ func StartPlan(e *env.Env, p Paths) (*Plan, error) {
 			if a.Addr().Is6() {
 				fam = "inet6"
 			}
-			add(Step{Name: "address " + a.String(), Do: []string{"jexec", name, "ifconfig", "eth0", fam, a.String(), "alias"}})
+			add(plan.Step{Name: "address " + a.String(), Do: []string{"jexec", name, "ifconfig", "eth0", fam, a.String(), "alias"}})
 		}
 		if gw := e.Get("ci_gw4"); gw != "0" && gw != "" {
-			add(Step{Name: "default route", Do: []string{"jexec", name, "route", "add", "default", gw}})
+			add(plan.Step{Name: "default route", Do: []string{"jexec", name, "route", "add", "default", gw}})
 		}
 		if st := e.Get("exec_start"); st != "0" && st != "" {
-			add(Step{Name: "exec.start", Do: append([]string{"jexec", name}, strings.Fields(st)...), Ignore: true})
+			add(plan.Step{Name: "exec.start", Do: append([]string{"jexec", name}, strings.Fields(st)...), Ignore: true})
 		}
 	}
 	return pl, nil
@@ -201,21 +181,21 @@ func mounts(e *env.Env, w string) ([]fstab.Entry, error) {
 // StopPlan is jstop's plan (spec §5.7, cleanup §5.6): exec.stop through
 // jail -r, then every mount of StartPlan undone deepest first, the IP
 // aliases and epairs removed, and mnt_stop last.
-func StopPlan(e *env.Env, p Paths) (*Plan, error) {
+func StopPlan(e *env.Env, p Paths) (*plan.Plan, error) {
 	start, err := StartPlan(e, p)
 	if err != nil {
 		return nil, err
 	}
 	name := e.Name()
-	pl := &Plan{Files: start.Files}
-	pl.Steps = append(pl.Steps, Step{Name: "jail -r", Do: []string{"jail", "-f", p.ConfFile, "-r", name}, Ignore: true})
-	var umounts []Step
-	var rest []Step
+	pl := &plan.Plan{Files: start.Files}
+	pl.Steps = append(pl.Steps, plan.Step{Name: "jail -r", Do: []string{"jail", "-f", p.ConfFile, "-r", name}, Ignore: true})
+	var umounts []plan.Step
+	var rest []plan.Step
 	for _, s := range start.Steps {
 		if len(s.Undo) == 0 || s.Name == "jail" || s.Name == "mnt_start" {
 			continue
 		}
-		u := Step{Name: "undo " + s.Name, Do: s.Undo, Ignore: true}
+		u := plan.Step{Name: "undo " + s.Name, Do: s.Undo, Ignore: true}
 		if s.Undo[0] == "umount" {
 			umounts = append(umounts, u)
 		} else {
@@ -236,14 +216,14 @@ func StopPlan(e *env.Env, p Paths) (*Plan, error) {
 	if e.Bool("vnet") {
 		for i := range nics(e) {
 			v := fmt.Sprintf("EPAIR%d", i)
-			pl.Steps = append(pl.Steps, Step{Name: fmt.Sprintf("epair %d destroy", i),
+			pl.Steps = append(pl.Steps, plan.Step{Name: fmt.Sprintf("epair %d destroy", i),
 				Do: []string{"ifconfig", "${" + v + "}", "destroy"}, Find: map[string]string{v: fmt.Sprintf("%s-eth%d", name, i)}, Ignore: true})
 		}
 	}
 	if hook.Enabled(e.Get("mnt_stop")) {
 		a := hook.MountArgs{Data: e.Get("data"), Fstab: filepath.Join(p.W, "jails-fstab", name), Jname: name,
 			Rcconf: filepath.Join(p.W, "jails-rcconf"), Sys: filepath.Join(p.W, "jails-system", name)}
-		pl.Steps = append(pl.Steps, Step{Name: "mnt_stop", Do: a.Argv(e.Get("mnt_stop")), Ignore: true})
+		pl.Steps = append(pl.Steps, plan.Step{Name: "mnt_stop", Do: a.Argv(e.Get("mnt_stop")), Ignore: true})
 	}
 	return pl, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/plan"
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
 
@@ -37,7 +38,7 @@ func jail(name string, kv map[string]string) *env.Env {
 }
 
 // render is a golden-file view of a plan: files, then one argv per line.
-func render(p *Plan) string {
+func render(p *plan.Plan) string {
 	var b strings.Builder
 	for path, content := range p.Files {
 		b.WriteString("== " + path + "\n" + content)
@@ -107,7 +108,7 @@ func TestPlansGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := strings.ReplaceAll("## jstart\n"+render(start)+"## jstop\n"+render(&Plan{Steps: stop.Steps}), dir, "FSTABDIR")
+			out := strings.ReplaceAll("## jstart\n"+render(start)+"## jstop\n"+render(&plan.Plan{Steps: stop.Steps}), dir, "FSTABDIR")
 			golden(t, name+".golden", out)
 		})
 	}
@@ -127,38 +128,6 @@ func (r *recorder) Run(_ context.Context, c sys.Cmd) ([]byte, error) {
 		return nil, &sys.ExecError{Argv: c.Argv, ExitCode: 1, Err: errors.New("exit status 1")}
 	}
 	return []byte(r.out[line]), nil
-}
-
-// TestExecutorUnwinds: steps run through the runner in order, captured
-// names are substituted, and a failed step undoes the earlier ones in
-// reverse.
-func TestExecutorUnwinds(t *testing.T) {
-	p := &Plan{Steps: []Step{
-		{Name: "a", Do: []string{"mount_nullfs", "/b", "/p"}, Undo: []string{"umount", "-f", "/p"}},
-		{Name: "epair", Do: []string{"ifconfig", "epair", "create", "up"}, Capture: "EPAIR0", Undo: []string{"ifconfig", "${EPAIR0}", "destroy"}},
-		{Name: "move", Do: []string{"ifconfig", "${EPAIR0B}", "vnet", "j"}},
-		{Name: "ignored", Do: []string{"false"}, Ignore: true},
-		{Name: "jail", Do: []string{"jail", "-c", "j"}, Undo: []string{"jail", "-r", "j"}},
-	}}
-	r := &recorder{failOn: "jail -c", out: map[string]string{"ifconfig epair create up": "epair7a\n"}}
-	err := (&Executor{Run: r}).Execute(context.Background(), p)
-	if err == nil || !strings.Contains(err.Error(), "step jail") {
-		t.Fatalf("err = %v", err)
-	}
-	want := []string{"mount_nullfs /b /p", "ifconfig epair create up", "ifconfig epair7b vnet j", "false", "jail -c j",
-		"ifconfig epair7a destroy", "umount -f /p"}
-	if strings.Join(r.calls, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(r.calls, "\n"), strings.Join(want, "\n"))
-	}
-	// Find resolves epairs by description.
-	r2 := &recorder{}
-	x := &Executor{Run: r2, Find: func(_ context.Context, d string) (string, error) { return "epair3a", nil }}
-	if err := x.Execute(context.Background(), &Plan{Steps: []Step{{Name: "d", Do: []string{"ifconfig", "${E}", "destroy"}, Find: map[string]string{"E": "j-eth0"}}}}); err != nil {
-		t.Fatal(err)
-	}
-	if r2.calls[0] != "ifconfig epair3a destroy" {
-		t.Fatalf("find: %v", r2.calls)
-	}
 }
 
 func TestParseDescription(t *testing.T) {

@@ -1,4 +1,4 @@
-package jail
+package plan
 
 import (
 	"context"
@@ -11,6 +11,27 @@ import (
 	"github.com/cbsdgo/cbsd/internal/sys"
 	"github.com/cbsdgo/cbsd/internal/workdir"
 )
+
+// Step is one command of a plan with the command that undoes it. Words
+// "${NAME}" are replaced by what an earlier step captured (Capture: the
+// first word of its output), e.g. the epair ifconfig created.
+type Step struct {
+	Name    string   `json:"name"`
+	Do      []string `json:"do"`
+	Undo    []string `json:"undo,omitempty"`
+	Capture string   `json:"capture,omitempty"`
+	// Find names a variable to look up before the step runs: the interface
+	// whose description is the value (epairs are found as CBSD does, by
+	// their "<J>-eth<N>" description).
+	Find   map[string]string `json:"find,omitempty"`
+	Ignore bool              `json:"ignore,omitempty"` // failure does not stop the plan
+}
+
+// Plan is an ordered list of steps plus the files to write first.
+type Plan struct {
+	Files map[string]string `json:"files,omitempty"`
+	Steps []Step            `json:"steps"`
+}
 
 // Runner is the part of sys.Runner a plan needs (a recording fake in tests).
 type Runner interface {
