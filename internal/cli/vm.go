@@ -216,7 +216,7 @@ func blsCmd() *Command {
 				switch col {
 				case "vnc":
 					if p := e.Get("vm_vnc_port"); p != "1" && p != "" {
-						return e.Get("bhyve_vnc_bind") + ":" + p
+						return e.Get("bhyve_vnc_tcp_bind") + ":" + p
 					}
 					return "-"
 				case "vm_ram":

@@ -132,7 +132,7 @@ var VMColumns = []Column{
 	{"vm_os_type", "text", "linux"}, {"vm_os_profile", "text", "0"},
 	{"vm_boot", "text", "hdd"}, {"vm_iso_path", "text", "0"},
 	{"vm_efi", "text", "none"}, {"vm_vnc_port", "integer", "1"},
-	{"bhyve_vnc_bind", "text", "127.0.0.1"},
+	{"bhyve_vnc_tcp_bind", "text", "127.0.0.1"},
 	{"on_poweroff", "text", "destroy"}, {"on_reboot", "text", "restart"},
 	{"on_crash", "text", "destroy"},
 	{"imgsize", "text", "0"}, {"vm_kernel", "text", "0"}, {"vm_initrd", "text", "0"},

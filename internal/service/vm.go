@@ -214,7 +214,7 @@ func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
 		return nil, fmt.Errorf("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): %w", errdefs.ErrNotSupported)
 	}
 	v := qemu.VM{Name: name, Binary: bin, Accel: accel, CPUs: e.Int("vm_cpus"), RAMMiB: mib,
-		VNCDisplay: -1, VNCBind: e.Get("bhyve_vnc_bind"),
+		VNCDisplay: -1, VNCBind: e.Get("bhyve_vnc_tcp_bind"),
 		ConsoleSock: s.VMConsoleSock(name), ConsoleLog: s.VMConsoleLog(name),
 		QMPSock:   filepath.Join(s.L.SysDir(name), "qmp.sock"),
 		NoReboot:  e.Get("on_reboot") == "destroy",
