@@ -175,7 +175,7 @@ func versionCmd() *Command {
 func commands() []*Command {
 	return []*Command{
 		initenvCmd(), mkbaseCmd(), basesCmd(), jcreateCmd(), jstartCmd(), jstopCmd(),
-		jrestartCmd(), jremoveCmd(), jlsCmd(), jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(),
+		jrestartCmd(), jremoveCmd(), jlsCmd(), jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(), jrctlCmd(),
 		jstatusCmd(), jswmodeCmd(), jregisterCmd("jregister", ""), junregisterCmd("junregister", "jail"),
 		jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"), jcloneCmd(), jrenameCmd(), jsnapshotCmd(), versionCmd(),
 		fetchISOCmd(), bcreateCmd(), bstartCmd(), bstopCmd(), brestartCmd(), bremoveCmd(), blsCmd(), bconsoleCmd(), bcloneCmd(),

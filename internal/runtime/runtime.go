@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/rctl"
 )
 
 // Mount is one filesystem made visible inside an environment.
@@ -50,6 +51,7 @@ type Spec struct {
 	Env         []string      `json:"env"`         // extra environment for init
 	RunDir      string        `json:"run_dir"`     // driver state directory
 	CgroupPath  string        `json:"cgroup"`      // e.g. /cbsd/<J>
+	Limits      rctl.Limits   `json:"limits"`      // RCTL limits (cgroups and rlimits on Linux)
 }
 
 // State is the truth about an environment as the runtime sees it.

@@ -18,6 +18,7 @@ import (
 	"github.com/cbsdgo/cbsd/internal/fstab"
 	"github.com/cbsdgo/cbsd/internal/hook"
 	"github.com/cbsdgo/cbsd/internal/network"
+	"github.com/cbsdgo/cbsd/internal/rctl"
 	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/sys"
 	"github.com/cbsdgo/cbsd/internal/workdir"
@@ -184,6 +185,11 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 	if sp.Hostname == "" || sp.Hostname == "0" {
 		sp.Hostname = name
 	}
+	limits, err := rctl.Read(s.L.SysDir(name))
+	if err != nil {
+		return nil, fmt.Errorf("jail %s: %w", name, err)
+	}
+	sp.Limits = limits
 	if sp.StopTimeout <= 0 {
 		sp.StopTimeout = 10 * time.Second
 	}

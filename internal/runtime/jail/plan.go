@@ -10,18 +10,20 @@ import (
 	"github.com/cbsdgo/cbsd/internal/fstab"
 	"github.com/cbsdgo/cbsd/internal/hook"
 	"github.com/cbsdgo/cbsd/internal/network"
+	"github.com/cbsdgo/cbsd/internal/rctl"
 	"github.com/cbsdgo/cbsd/internal/runtime/plan"
 )
 
 // Paths are the workdir locations a plan uses.
 type Paths struct {
-	W          string // workdir
-	Base       string // W/basejail/base_<arch>_<arch>_<ver>
-	ConfFile   string // W/ftmp/<J>.conf
-	ConsoleLog string // W/var/log/<J>.log ("" = none)
-	SrcDir     string // W/src/src_<ver>/src
-	ObjDir     string // W/src/obj_<arch>_<arch>_<ver>/obj
-	KernelDir  string // W/basejail/FreeBSD-kernel_GENERIC_<arch>_<ver>/boot/kernel
+	W          string      // workdir
+	Base       string      // W/basejail/base_<arch>_<arch>_<ver>
+	ConfFile   string      // W/ftmp/<J>.conf
+	ConsoleLog string      // W/var/log/<J>.log ("" = none)
+	SrcDir     string      // W/src/src_<ver>/src
+	ObjDir     string      // W/src/obj_<arch>_<arch>_<ver>/obj
+	KernelDir  string      // W/basejail/FreeBSD-kernel_GENERIC_<arch>_<ver>/boot/kernel
+	Limits     rctl.Limits // RCTL limits, applied once the jail exists
 }
 
 // root is where the jail's filesystem is assembled.
@@ -115,6 +117,9 @@ func StartPlan(e *env.Env, p Paths) (*plan.Plan, error) {
 		}
 	}
 	add(plan.Step{Name: "jail", Do: []string{"jail", "-f", p.ConfFile, "-c", name}, Undo: []string{"jail", "-r", name}})
+	for _, r := range p.Limits.Rules(name) {
+		add(plan.Step{Name: "rctl " + r, Do: []string{"rctl", "-a", r}, Undo: []string{"rctl", "-r", r[:strings.LastIndexByte(r, ':')]}})
+	}
 	for _, m := range zfs {
 		add(plan.Step{Name: "zfs attach " + m.Source, Do: []string{"zfs", "set", "jailed=on", m.Source}, Undo: []string{"zfs", "set", "jailed=off", m.Source}})
 		add(plan.Step{Name: "zfs jail " + m.Source, Do: []string{"zfs", "jail", name, m.Source}, Undo: []string{"zfs", "unjail", name, m.Source}})
@@ -189,10 +194,13 @@ func StopPlan(e *env.Env, p Paths) (*plan.Plan, error) {
 	name := e.Name()
 	pl := &plan.Plan{Files: start.Files}
 	pl.Steps = append(pl.Steps, plan.Step{Name: "jail -r", Do: []string{"jail", "-f", p.ConfFile, "-r", name}, Ignore: true})
+	if len(p.Limits.Set()) > 0 {
+		pl.Steps = append(pl.Steps, plan.Step{Name: "rctl", Do: []string{"rctl", "-r", "jail:" + name}, Ignore: true})
+	}
 	var umounts []plan.Step
 	var rest []plan.Step
 	for _, s := range start.Steps {
-		if len(s.Undo) == 0 || s.Name == "jail" || s.Name == "mnt_start" {
+		if len(s.Undo) == 0 || s.Name == "jail" || s.Name == "mnt_start" || strings.HasPrefix(s.Name, "rctl ") {
 			continue
 		}
 		u := plan.Step{Name: "undo " + s.Name, Do: s.Undo, Ignore: true}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/rctl"
 	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/runtime/plan"
 	"github.com/cbsdgo/cbsd/internal/sys"
@@ -98,7 +99,11 @@ func TestPlansGolden(t *testing.T) {
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
-			paths := Paths{W: w, Base: w + "/basejail/base_amd64_amd64_14.3", ConfFile: w + "/ftmp/" + e.Name() + ".conf",
+			var limits rctl.Limits
+			if e.Name() == "web1" {
+				limits = rctl.Limits{"memoryuse": "1g", "maxproc": "200"}
+			}
+			paths := Paths{Limits: limits, W: w, Base: w + "/basejail/base_amd64_amd64_14.3", ConfFile: w + "/ftmp/" + e.Name() + ".conf",
 				ConsoleLog: w + "/var/log/" + e.Name() + ".log", SrcDir: w + "/src/src_14.3/src"}
 			start, err := StartPlan(e, paths)
 			if err != nil {

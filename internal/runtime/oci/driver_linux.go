@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -106,7 +107,11 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 			}
 			return runtime.State{}, err
 		}
-		return runtime.State{Running: true, Pid: res.rep.Pid, Started: time.Now(), Warning: res.rep.Warning}, nil
+		warning := res.rep.Warning
+		if u := unsupportedLimits(s.Limits); len(u) > 0 {
+			warning = strings.TrimPrefix(warning+"; limits with no Linux equivalent not applied: "+strings.Join(u, ", "), "; ")
+		}
+		return runtime.State{Running: true, Pid: res.rep.Pid, Started: time.Now(), Warning: warning}, nil
 	case <-ctx.Done():
 		p.Kill()
 		return runtime.State{}, fmt.Errorf("start %s: %w", s.Name, ctx.Err())

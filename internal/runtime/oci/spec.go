@@ -128,6 +128,7 @@ func BuildSpec(s *runtime.Spec, initBinary, ctlDir string) (*specs.Spec, error) 
 			},
 		},
 	}
+	applyLimits(sp, s.Limits)
 	if s.Net != nil {
 		sp.Linux.Sysctl = map[string]string{"net.ipv4.ping_group_range": "0 2147483647"}
 	}
