@@ -3,12 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 
-	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/service"
-	"github.com/cbsdgo/cbsd/internal/storage"
 )
 
 func jcloneCmd() *Command {
@@ -50,47 +46,6 @@ func jrenameCmd() *Command {
 				return err
 			}
 			fmt.Fprintf(c.Stdout, "jrename: %s renamed to %s\n", a.KV["old"], a.KV["new"])
-			return nil
-		},
-	}
-}
-
-func jsnapshotCmd() *Command {
-	return &Command{
-		Name: "jsnapshot", Desc: "Snapshots of a jail's data (btrfs and ZFS backends)",
-		Args: []string{"jname"}, Opt: []string{"mode", "snapname"},
-		Usage: `  cbsd jsnapshot jname=web1 mode=create snapname=before-upgrade
-  cbsd jsnapshot jname=web1 mode=list`,
-		Run: func(ctx context.Context, c *Ctx, a *Args) error {
-			s, err := c.Service(ctx)
-			if err != nil {
-				return err
-			}
-			e, err := s.Get(ctx, a.KV["jname"])
-			if err != nil {
-				return fmt.Errorf("No such jail: %s: %w", a.KV["jname"], err)
-			}
-			data := e.Get("data")
-			switch mode := a.Value("mode", "list"); mode {
-			case "create":
-				name := a.Value("snapname", "")
-				if name == "" || strings.ContainsAny(name, "/@ ") {
-					return fmt.Errorf("snapname=%q: give a name without / @ or spaces: %w", name, errdefs.ErrInvalid)
-				}
-				if err := s.Snapshot(ctx, data, name); err != nil {
-					return err
-				}
-				fmt.Fprintf(c.Stdout, "jsnapshot: %s@%s created\n", e.Name(), name)
-			case "list":
-				snaps, _ := filepath.Glob(storage.SnapshotPath(data, "*"))
-				var rows [][]string
-				for _, p := range snaps {
-					rows = append(rows, []string{e.Name(), strings.TrimPrefix(filepath.Base(p), filepath.Base(data)+"@"), p})
-				}
-				table(c.Stdout, []string{"JNAME", "SNAPNAME", "PATH"}, rows, a.Value("header", "1") != "0")
-			default:
-				return fmt.Errorf("mode=%q: want create or list: %w", mode, errdefs.ErrInvalid)
-			}
 			return nil
 		},
 	}

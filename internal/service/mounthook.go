@@ -92,8 +92,3 @@ func (s *Service) destroyData(ctx context.Context, data string) error {
 
 // BackendName names the storage backend of this node's jails-data.
 func (s *Service) BackendName() string { return s.backend().Name() }
-
-// Snapshot takes a snapshot of a data directory through the backend.
-func (s *Service) Snapshot(ctx context.Context, data, name string) error {
-	return s.backend().Snapshot(ctx, data, name)
-}

@@ -47,6 +47,9 @@ func SnapshotPath(path, name string) string {
 
 // Snapshot implements Backend: a read-only snapshot beside the data.
 func (b *Btrfs) Snapshot(ctx context.Context, path, name string) error {
+	if err := ValidSnapName(name); err != nil {
+		return err
+	}
 	dst := SnapshotPath(path, name)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,4 +18,17 @@ func IsBtrfs(dir string) bool {
 func IsSubvolume(path string) bool {
 	var st syscall.Stat_t
 	return IsBtrfs(path) && syscall.Stat(path, &st) == nil && st.Ino == 256
+}
+
+// created is when path was made (its birth time; the change time when the
+// filesystem does not record one).
+func created(path string) time.Time {
+	var st unix.Statx_t
+	if err := unix.Statx(unix.AT_FDCWD, path, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_BTIME|unix.STATX_CTIME, &st); err != nil {
+		return time.Time{}
+	}
+	if st.Mask&unix.STATX_BTIME != 0 {
+		return time.Unix(st.Btime.Sec, int64(st.Btime.Nsec))
+	}
+	return time.Unix(st.Ctime.Sec, int64(st.Ctime.Nsec))
 }

@@ -79,16 +79,6 @@ func (z *ZFS) Clone(ctx context.Context, src, dst string) error {
 	return err
 }
 
-// Snapshot implements Backend.
-func (z *ZFS) Snapshot(ctx context.Context, path, name string) error {
-	ds, err := z.dataset(ctx, path)
-	if err != nil {
-		return err
-	}
-	_, err = z.zfs(ctx, "snapshot", ds+"@"+name)
-	return err
-}
-
 // Destroy implements Backend (with the dataset's snapshots).
 func (z *ZFS) Destroy(ctx context.Context, path string) error {
 	ds, err := z.dataset(ctx, path)

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"github.com/cbsdgo/cbsd/internal/storage"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +91,32 @@ func TestBtrfsClone(t *testing.T) {
 	n.ok("jsnapshot", "jname=big1", "mode=create", "snapname=s1")
 	if out := n.ok("jsnapshot", "jname=big1", "mode=list"); !strings.Contains(out, "s1") {
 		t.Fatalf("jsnapshot list: %s", out)
+	}
+	// Rollback: a file written after s1 is gone, the data before it is back.
+	marker := filepath.Join(data, "root/after-s1")
+	os.WriteFile(marker, []byte("x"), 0o644)
+	n.ok("jstart", "big1")
+	if out := n.fail("jsnapshot", "jname=big1", "mode=rollback", "snapname=s1"); !strings.Contains(out, "stop it") {
+		t.Fatalf("rollback of a running jail: %s", out)
+	}
+	n.ok("jstop", "big1")
+	n.ok("jsnapshot", "jname=big1", "mode=create", "snapname=s2")
+	n.ok("jsnapshot", "jname=big1", "mode=rollback", "snapname=s1")
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("rollback kept a file written after the snapshot")
+	}
+	if !storage.IsSubvolume(data) {
+		t.Fatal("after rollback the data is not a subvolume")
+	}
+	n.ok("jstart", "big1")
+	n.ok("jstop", "big1")
+	n.ok("jsnapshot", "jname=big1", "mode=destroy", "snapname=s2")
+	if out := n.ok("jsnapshot", "jname=big1", "mode=list", "header=0"); strings.Contains(out, "s2") || !strings.Contains(out, "s1") {
+		t.Fatalf("after destroy s2: %s", out)
+	}
+	n.ok("jsnapshot", "jname=big1", "mode=destroyall")
+	if out := n.ok("jsnapshot", "jname=big1", "mode=list", "header=0"); strings.TrimSpace(out) != "" {
+		t.Fatalf("after destroyall: %q", out)
 	}
 	n.ok("jremove", "big1")
 	n.ok("jremove", "big2")
