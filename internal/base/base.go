@@ -108,38 +108,20 @@ func (b *Builder) Build(ctx context.Context, ver, arch string, force bool) (stri
 	if Ready(dst) && !force {
 		return dst, nil
 	}
-	tmp := dst + ".new"
-	os.RemoveAll(tmp)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return "", err
-	}
-	var err error
 	start := time.Now()
-	if ver == "busybox" {
-		err = b.busybox(ctx, tmp)
-	} else {
-		err = b.debootstrap(ctx, tmp, ver, arch)
-	}
-	if err == nil {
-		err = prepare(tmp)
-	}
-	if err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	if Ready(dst) {
-		old := dst + ".old"
-		os.RemoveAll(old)
-		if err := os.Rename(dst, old); err != nil {
-			os.RemoveAll(tmp)
-			return "", err
+	err := b.install(dst, func(tmp string) error {
+		var err error
+		if ver == "busybox" {
+			err = b.busybox(ctx, tmp)
+		} else {
+			err = b.debootstrap(ctx, tmp, ver, arch)
 		}
-		defer os.RemoveAll(old)
-	} else {
-		os.RemoveAll(dst)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		os.RemoveAll(tmp)
+		if err != nil {
+			return err
+		}
+		return prepare(tmp)
+	})
+	if err != nil {
 		return "", err
 	}
 	b.Out("base %s ready in %s (%.1fs)\n", filepath.Base(dst), dst, time.Since(start).Seconds())
@@ -268,6 +250,36 @@ func prepare(dir string) error {
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// install fills a temporary directory beside dst and renames it into place
+// (replacing an older dst), so a failed fill leaves nothing.
+func (b *Builder) install(dst string, fill func(tmp string) error) error {
+	tmp := dst + ".new"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := fill(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if Ready(dst) {
+		old := dst + ".old"
+		os.RemoveAll(old)
+		if err := os.Rename(dst, old); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
+		defer os.RemoveAll(old)
+	} else {
+		os.RemoveAll(dst)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.RemoveAll(tmp)
+		return err
 	}
 	return nil
 }

@@ -10,10 +10,11 @@ import (
 
 func mkbaseCmd() *Command {
 	return &Command{
-		Name: "mkbase", Desc: "Build a base (busybox, or a Debian release by debootstrap)",
-		Args: []string{"ver"}, Opt: []string{"arch", "force", "inter"},
+		Name: "mkbase", Desc: "Build a base (busybox, a Debian release by debootstrap, a FreeBSD release)",
+		Args: []string{"ver"}, Opt: []string{"arch", "target_arch", "url", "force", "inter"},
 		Usage: `  cbsd mkbase ver=busybox     # tiny base from busybox-static, in seconds
   cbsd mkbase ver=bookworm    # Debian minbase via debootstrap (about a minute)
+  cbsd mkbase ver=14.3        # FreeBSD base.txz, as cbsd repo action=get sources=base
 The base goes to W/basejail/base_<arch>_<arch>_<ver>; force=1 rebuilds it.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			if !c.L.Exists() {
@@ -23,6 +24,9 @@ The base goes to W/basejail/base_<arch>_<arch>_<ver>; force=1 rebuilds it.`,
 			ver := a.KV["ver"]
 			if ver == "native" {
 				ver = base.NativeVer()
+			}
+			if base.IsFreeBSDRelease(ver) {
+				return fetchRelease(ctx, c, a, ver)
 			}
 			_, err := b.Build(ctx, ver, a.Value("arch", "native"), a.KV["force"] == "1")
 			return err

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
 // File downloads url to dst. A non-empty sha256 (hex) must match or the
@@ -40,9 +42,9 @@ func File(ctx context.Context, url, dst, sha string, progress io.Writer) error {
 		return err
 	}
 	h := sha256.New()
-	pw := &progressWriter{w: progress, total: resp.ContentLength, name: filepath.Base(dst), start: time.Now()}
+	pw := Progress(progress, filepath.Base(dst), resp.ContentLength)
 	_, err = io.Copy(io.MultiWriter(f, h, pw), resp.Body)
-	pw.done()
+	pw.Close()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -58,8 +60,29 @@ func File(ctx context.Context, url, dst, sha string, progress io.Writer) error {
 	return os.Rename(part, dst)
 }
 
-// progressWriter prints "name: 42% (21.0 of 50.0 MiB, 3.2 MiB/s)" at most
-// twice a second.
+// Progress returns a writer that counts the bytes written to it and shows
+// how far a transfer of total bytes (-1 = unknown) named name has got: a
+// progress bar when w is a terminal, else a line at most twice a second
+// ("name: 42% (21.0 of 50.0 MiB, 3.2 MiB/s)"); nothing when w is nil.
+// Close prints the final state.
+func Progress(w io.Writer, name string, total int64) io.WriteCloser {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return &barWriter{progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(name),
+			progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowCount(),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(f) }))}
+	}
+	return &progressWriter{w: w, total: total, name: name, start: time.Now()}
+}
+
+type barWriter struct{ bar *progressbar.ProgressBar }
+
+func (b *barWriter) Write(p []byte) (int, error) { return b.bar.Write(p) }
+
+func (b *barWriter) Close() error { return b.bar.Finish() }
+
+// progressWriter prints progress lines.
 type progressWriter struct {
 	w     io.Writer
 	total int64
@@ -88,8 +111,9 @@ func (p *progressWriter) print() {
 	}
 }
 
-func (p *progressWriter) done() {
+func (p *progressWriter) Close() error {
 	if p.w != nil {
 		p.print()
 	}
+	return nil
 }
