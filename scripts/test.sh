@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit, CLI (testscript) and, as root, the integration
-# tests with real runc, namespaces and debootstrap; then the FreeBSD build.
+# tests with real runc, namespaces and debootstrap. The FreeBSD code is
+# vetted and its release binaries are built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ]; then bash scripts/deps.sh test; fi
@@ -9,4 +10,5 @@ gofmt_out=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 [ -z "$gofmt_out" ] || { echo "gofmt needed:"; echo "$gofmt_out"; exit 1; }
 go vet ./...
 GOOS=freebsd go build ./... && GOOS=freebsd go vet ./...
+bash scripts/build.sh release
 go test -count=1 -timeout 20m "$@" ./...
