@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/bhyve"
 	"github.com/cbsdgo/cbsd/internal/runtime/jail"
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
@@ -12,3 +13,6 @@ import (
 func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
 	return &jail.Driver{Run: run}
 }
+
+// vmSupervisor is "cbsd __vmsupervise": VMs run under bhyve(8) on FreeBSD.
+var vmSupervisor = bhyve.RunSupervisor

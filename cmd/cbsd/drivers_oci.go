@@ -7,6 +7,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/runtime/oci"
+	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
 
@@ -15,3 +16,6 @@ import (
 func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
 	return &oci.Driver{Setting: setting, StateDir: stateDir, Self: self, Run: run, Log: log}
 }
+
+// vmSupervisor is "cbsd __vmsupervise": VMs run under QEMU here.
+var vmSupervisor = qemu.RunSupervisor

@@ -9,7 +9,6 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/cli"
 	"github.com/cbsdgo/cbsd/internal/runtime/oci"
-	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 )
 
 func main() {
@@ -25,7 +24,7 @@ func run() int {
 			if len(os.Args) < 3 {
 				return 2
 			}
-			return qemu.RunSupervisor(os.Args[2])
+			return vmSupervisor(os.Args[2])
 		case "__supervise":
 			if len(os.Args) < 3 {
 				return 2

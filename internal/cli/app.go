@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	goruntime "runtime"
 	"sort"
 	"strings"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/inventory"
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/bhyve"
 	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 	"github.com/cbsdgo/cbsd/internal/service"
 	"github.com/cbsdgo/cbsd/internal/sys"
@@ -214,8 +216,12 @@ func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 		return nil, err
 	}
 	drv := c.newDriver(node["oci_runtime"], c.L.Path("var", "run"), self, c.Run, c.Log)
-	vms := &qemu.Driver{Self: self, Run: c.Run, Log: c.Log}
-	c.svc = &service.Service{L: c.L, Store: st, Driver: drv, VMs: vms, Run: c.Run, Log: c.Log, Out: c.Stdout, Node: node}
+	c.svc = &service.Service{L: c.L, Store: st, Driver: drv, Run: c.Run, Log: c.Log, Out: c.Stdout, Node: node}
+	if goruntime.GOOS == "freebsd" {
+		c.svc.Bhyve = &bhyve.Driver{Self: self, Run: c.Run, Log: c.Log}
+	} else {
+		c.svc.VMs = &qemu.Driver{Self: self, Run: c.Run, Log: c.Log}
+	}
 	return c.svc, nil
 }
 

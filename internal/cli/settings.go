@@ -174,7 +174,7 @@ func versionCmd() *Command {
 
 func commands() []*Command {
 	return []*Command{
-		initenvCmd(), mkbaseCmd(), basesCmd(), repoCmd(), jcreateCmd(), jstartCmd(), jstopCmd(),
+		initenvCmd(), mkbaseCmd(), basesCmd(), repoCmd(), astartCmd(), astopCmd(), jcreateCmd(), jstartCmd(), jstopCmd(),
 		jrestartCmd(), jremoveCmd(), jlsCmd(), jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(), jrctlCmd(),
 		jstatusCmd(), jswmodeCmd(), jregisterCmd("jregister", ""), junregisterCmd("junregister", "jail"),
 		jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"), jcloneCmd(), jrenameCmd(), jsnapshotCmd(), versionCmd(),

@@ -249,7 +249,7 @@ func bconsoleCmd() *Command {
 			if !s.State(ctx, e).Running {
 				return fmt.Errorf("VM %s: Not Running: %w", name, errdefs.ErrNotRunning)
 			}
-			return s.VMs.Console(ctx, s.VMConsoleSock(name), c.Stdin, c.Stdout)
+			return s.VMConsole(ctx, name, c.Stdin, c.Stdout)
 		}}
 }
 

@@ -124,7 +124,9 @@ func StatusValue(v string) string {
 
 // VMColumns are the columns of the "bhyve" table that this implementation
 // uses (CBSD's names from share/local-bhyve.schema, plus vm_kernel,
-// vm_initrd, vm_cmdline, vm_accel, imgsize and hard_timeout for QEMU): a
+// vm_initrd, vm_cmdline, vm_accel, imgsize and hard_timeout for QEMU, and
+// nic_parent, nic_hwaddr and nic_driver from CBSD's per-VM bhyvenic table,
+// here comma-separated lists with one entry per NIC): a
 // VM is a "jails" row with emulator=bhyve plus a "bhyve" row.
 var VMColumns = []Column{
 	{"jname", "text", "0"},
@@ -140,6 +142,20 @@ var VMColumns = []Column{
 	{"hard_timeout", "integer", "30"},
 	{"nic_parent", "text", "0"}, {"nic_hwaddr", "text", "0"},
 	{"ci_user_pubkey", "text", "0"}, {"ci_ip4_addr", "text", "0"}, {"ci_gw4", "text", "0"},
+	// bhyve(8) settings (share/local-bhyve.schema and local-bhyvenic.schema).
+	{"virtio_type", "text", "ahci-hd"}, {"vm_hostbridge", "text", "hostbridge"},
+	{"bhyve_flags", "text", "0"}, {"bhyve_cmd", "text", "/usr/sbin/bhyve"},
+	{"bhyve_generate_acpi", "integer", "1"}, {"bhyve_wire_memory", "integer", "0"},
+	{"bhyve_rts_keeps_utc", "integer", "0"}, {"bhyve_force_msi_irq", "integer", "0"},
+	{"bhyve_x2apic_mode", "integer", "0"}, {"bhyve_mptable_gen", "integer", "1"},
+	{"bhyve_ignore_msr_acc", "integer", "0"},
+	{"bhyve_vnc_resolution", "text", "1024x768"}, {"bhyve_vnc_vgaconf", "text", "io"},
+	{"vnc_password", "text", "0"}, {"cd_vnc_wait", "integer", "0"},
+	{"fbuf", "integer", "1"}, {"xhci", "integer", "0"}, {"tablet", "integer", "1"},
+	{"uuid", "text", "0"}, {"nic_driver", "text", "vtnet"},
+	// efi_firmware: CBSD's default is its own copy (upgrade/patch/efi.fd);
+	// here "0" means the platform's firmware (sysutils/edk2 bhyve flavour).
+	{"efi_firmware", "text", "0"},
 }
 
 // IsVMColumn reports whether k is a column of the bhyve table.

@@ -16,6 +16,7 @@ import (
 	"github.com/cbsdgo/cbsd/internal/inventory"
 	"github.com/cbsdgo/cbsd/internal/lock"
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/bhyve"
 	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
 	"github.com/cbsdgo/cbsd/internal/sys"
 	"github.com/cbsdgo/cbsd/internal/workdir"
@@ -26,7 +27,8 @@ type Service struct {
 	L      workdir.Layout
 	Store  *inventory.SQLite
 	Driver runtime.Driver
-	VMs    *qemu.Driver // VMs (emulator=bhyve) on Linux
+	VMs    *qemu.Driver  // VMs (emulator=bhyve) on Linux
+	Bhyve  *bhyve.Driver // VMs on FreeBSD (when set, VMs is not used)
 	Run    *sys.Runner
 	Log    *slog.Logger
 	Out    io.Writer         // progress messages for the user
@@ -126,11 +128,8 @@ func (s *Service) Names(ctx context.Context, emulator string, words []string) ([
 // State returns the runtime's truth about e.
 func (s *Service) State(ctx context.Context, e *env.Env) runtime.State {
 	if e.Emulator() == "bhyve" {
-		if s.VMs == nil {
-			return runtime.State{}
-		}
-		v := s.VMs.State(s.vmRunDir(e.Name()))
-		return runtime.State{Running: v.Running, Pid: v.Pid}
+		running, pid := s.vms().State(e.Name())
+		return runtime.State{Running: running, Pid: pid}
 	}
 	st, err := s.Driver.State(ctx, e.Name(), s.L.RunDir(e.Name()))
 	if err != nil {

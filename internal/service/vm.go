@@ -3,7 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -17,10 +16,8 @@ import (
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/hook"
-	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/revert"
 	"github.com/cbsdgo/cbsd/internal/runtime/qemu"
-	"github.com/cbsdgo/cbsd/internal/sys"
 	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
@@ -136,8 +133,8 @@ func (s *Service) VMCreate(ctx context.Context, args map[string]string) (*env.En
 			}
 		}
 	}
-	if p := e.Get("nic_parent"); p != "0" && p != "disable" && (e.Get("nic_hwaddr") == "0" || e.Get("nic_hwaddr") == "") {
-		e.Set("nic_hwaddr", newMAC())
+	if n := nicCount(e); n > 0 {
+		e.Set("nic_hwaddr", fillMACs(e.Get("nic_hwaddr"), n, false))
 	}
 	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
 	if err := s.Store.Insert(ctx, e); err != nil {
@@ -198,82 +195,6 @@ func (s *Service) validateVM(e *env.Env) error {
 	return nil
 }
 
-// vmSpec turns the inventory rows into what QEMU needs.
-func (s *Service) vmSpec(e *env.Env) (*qemu.Spec, error) {
-	name := e.Name()
-	mib, err := qemu.ParseRAM(e.Get("vm_ram"))
-	if err != nil {
-		return nil, err
-	}
-	accel, err := qemu.Accel(e.Get("vm_accel"))
-	if err != nil {
-		return nil, err
-	}
-	bin, err := sys.LookPath("qemu-system-x86_64")
-	if err != nil {
-		return nil, fmt.Errorf("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): %w", errdefs.ErrNotSupported)
-	}
-	v := qemu.VM{Name: name, Binary: bin, Accel: accel, CPUs: e.Int("vm_cpus"), RAMMiB: mib,
-		VNCDisplay: -1, VNCBind: e.Get("bhyve_vnc_tcp_bind"),
-		ConsoleSock: s.VMConsoleSock(name), ConsoleLog: s.VMConsoleLog(name),
-		QMPSock:   filepath.Join(s.L.SysDir(name), "qmp.sock"),
-		NoReboot:  e.Get("on_reboot") == "destroy",
-		PanicExit: e.Get("on_crash") == "restart" || e.Get("on_crash") == "destroy"}
-	if v.CPUs < 1 {
-		v.CPUs = 1
-	}
-	if p := e.Get("vm_vnc_port"); p != "1" {
-		n, _ := strconv.Atoi(p)
-		if n >= 5900 {
-			v.VNCDisplay = n - 5900
-		} else {
-			v.VNCDisplay = 100 + int(hashName(name)%100) // 0 = auto: a stable display per VM
-		}
-	}
-	for _, k := range []struct {
-		key string
-		dst *string
-	}{{"vm_kernel", &v.Kernel}, {"vm_initrd", &v.Initrd}, {"vm_cmdline", &v.Cmdline}, {"vm_iso_path", &v.ISO}} {
-		if x := e.Get(k.key); x != "0" && x != "" {
-			*k.dst = x
-		}
-	}
-	v.BootCD = e.Get("vm_boot") == "cd"
-	data := dataDir(s.L, e)
-	disks, _ := filepath.Glob(filepath.Join(data, "dsk*"))
-	for _, d := range disks {
-		f := "raw"
-		if strings.HasSuffix(d, ".qcow2") {
-			f = "qcow2"
-		}
-		v.Disks = append(v.Disks, qemu.Disk{Path: d, Format: f})
-	}
-	if e.Get("vm_efi") != "none" && e.Get("vm_efi") != "0" {
-		for _, p := range []string{"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/ovmf/OVMF.fd"} {
-			if exists(p) {
-				v.EFICode = p
-				break
-			}
-		}
-		if v.EFICode == "" {
-			return nil, fmt.Errorf("vm_efi=%s but no OVMF firmware is installed (apt-get install ovmf): %w", e.Get("vm_efi"), errdefs.ErrNotFound)
-		}
-	}
-	if p := e.Get("nic_parent"); p != "0" && p != "" && p != "disable" {
-		br := p
-		if p == "auto" {
-			br = s.NodeSetting("bridge", "cbsdbr0")
-		}
-		v.NICs = []qemu.NIC{{Tap: network.TapName(name, 0), MAC: e.Get("nic_hwaddr"), Bridge: br}}
-	}
-	if cloudInit(e) {
-		v.Seed = filepath.Join(s.L.SysDir(name), "seed.iso")
-	}
-	return &qemu.Spec{VM: v, RunDir: s.vmRunDir(name), Log: s.L.Log(name),
-		OwnerFile: filepath.Join(s.L.SysDir(name), "locked"), OwnerStale: s.ownerStale(),
-		Node: s.NodeSetting("nodename", "localhost"), OnPoweroff: e.Get("on_poweroff"), OnCrash: e.Get("on_crash")}, nil
-}
-
 func hashName(s string) uint32 {
 	h := uint32(2166136261)
 	for i := 0; i < len(s); i++ {
@@ -297,7 +218,8 @@ func (s *Service) loadVM(ctx context.Context, name string) (*env.Env, func(), er
 	return e, ol.Release, nil
 }
 
-// VMStart starts one VM: mnt_start (no -f), then QEMU under its supervisor.
+// VMStart starts one VM: mnt_start (no -f), then the hypervisor (QEMU or
+// bhyve) under its supervisor.
 func (s *Service) VMStart(ctx context.Context, name string) (int, error) {
 	e, release, err := s.loadVM(ctx, name)
 	if err != nil {
@@ -316,31 +238,18 @@ func (s *Service) VMStart(ctx context.Context, name string) (int, error) {
 	if err := s.mountHook(ctx, e, "mnt_start", log); err != nil {
 		return 0, fmt.Errorf("VM %s: %w", name, err)
 	}
-	spec, err := s.vmSpec(e)
-	if err == nil && len(spec.VM.NICs) > 0 && e.Get("nic_parent") == "auto" {
-		var pool *network.Pool
-		if pool, err = network.ParsePool(s.NodeSetting("nodeippool", DefaultPool)); err == nil {
-			err = network.EnsureBridge(spec.VM.NICs[0].Bridge, netip.PrefixFrom(pool.Gateway(), pool.Prefix))
-		}
-	}
-	if err == nil && spec.VM.Seed != "" {
-		err = s.writeSeed(e, spec)
-	}
+	pid, warning, err := s.vms().Start(ctx, e)
 	if err == nil {
-		var st qemu.State
-		st, err = s.VMs.Start(ctx, spec)
-		if err == nil {
-			if st.Warning != "" {
-				s.printf("bstart: %s: warning: %s\n", name, st.Warning)
-			}
-			s.Store.Update(ctx, name, func(x *env.Env) error {
-				x.Set("jid", fmt.Sprint(st.Pid))
-				x.Set("status", "1")
-				x.Set("state_time", fmt.Sprint(time.Now().Unix()))
-				return nil
-			})
-			return st.Pid, nil
+		if warning != "" {
+			s.printf("bstart: %s: warning: %s\n", name, warning)
 		}
+		s.Store.Update(ctx, name, func(x *env.Env) error {
+			x.Set("jid", fmt.Sprint(pid))
+			x.Set("status", "1")
+			x.Set("state_time", fmt.Sprint(time.Now().Unix()))
+			return nil
+		})
+		return pid, nil
 	}
 	s.mntStop(context.Background(), e, log)
 	return 0, fmt.Errorf("VM %s: start failed: %w", name, err)
@@ -361,7 +270,7 @@ func (s *Service) VMStop(ctx context.Context, name string) error {
 	if grace <= 0 {
 		grace = 30 * time.Second
 	}
-	if err := s.VMs.Stop(ctx, name, s.vmRunDir(name), grace); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+	if err := s.vms().Stop(ctx, name, grace); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
 		return err
 	}
 	s.markOff(ctx, e)
@@ -406,26 +315,14 @@ func (s *Service) VMRemove(ctx context.Context, name string) error {
 	return s.Store.Delete(ctx, name)
 }
 
-// newMAC makes a random locally administered unicast MAC address.
-func newMAC() string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	b[0] = (b[0] | 0x02) & 0xfe
-	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5])
-}
-
-// VMArgv is the QEMU command line bstart would run (bstart dryrun=1).
+// VMArgv is the hypervisor command line bstart would run (bstart dryrun=1).
 func (s *Service) VMArgv(ctx context.Context, name string) ([]string, error) {
 	e, release, err := s.loadVM(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	spec, err := s.vmSpec(e)
-	if err != nil {
-		return nil, err
-	}
-	return spec.VM.Argv(), nil
+	return s.vms().Argv(e)
 }
 
 // cloudInit reports whether a VM asks for a cloud-init seed.
@@ -434,7 +331,7 @@ func cloudInit(e *env.Env) bool {
 }
 
 // writeSeed writes the VM's NoCloud seed ISO (jails-system/<J>/seed.iso).
-func (s *Service) writeSeed(e *env.Env, spec *qemu.Spec) error {
+func (s *Service) writeSeed(e *env.Env, file, mac string) error {
 	seed := cloudinit.Seed{InstanceID: e.Name() + "-" + e.Get("state_time"), Hostname: e.Get("host_hostname")}
 	if k := e.Get("ci_user_pubkey"); e.IsSet("ci_user_pubkey") {
 		if b, err := os.ReadFile(k); err == nil {
@@ -455,10 +352,8 @@ func (s *Service) writeSeed(e *env.Env, spec *qemu.Spec) error {
 			}
 		}
 	}
-	if len(spec.VM.NICs) > 0 {
-		seed.MAC = spec.VM.NICs[0].MAC
-	}
-	if err := seed.Write(spec.VM.Seed); err != nil {
+	seed.MAC = mac
+	if err := seed.Write(file); err != nil {
 		return fmt.Errorf("cloud-init seed: %w", err)
 	}
 	return nil
@@ -497,8 +392,8 @@ func (s *Service) VMClone(ctx context.Context, oldName, newName string) (*env.En
 		"path": s.L.JailPath(newName), "data": newData, "rcconf": s.L.Rcconf(newName)} {
 		e.Set(k, v)
 	}
-	if e.IsSet("nic_hwaddr") {
-		e.Set("nic_hwaddr", newMAC())
+	if n := nicCount(e); n > 0 {
+		e.Set("nic_hwaddr", fillMACs("", n, true))
 	}
 	r := revert.New()
 	defer r.Fail()

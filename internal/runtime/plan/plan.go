@@ -67,6 +67,7 @@ func (x *Executor) Execute(ctx context.Context, p *Plan) error {
 			}
 		}
 	}
+steps:
 	for _, s := range p.Steps {
 		for v, desc := range s.Find {
 			if x.Find == nil {
@@ -75,7 +76,7 @@ func (x *Executor) Execute(ctx context.Context, p *Plan) error {
 			name, err := x.Find(ctx, desc)
 			if err != nil {
 				if s.Ignore {
-					continue
+					continue steps // nothing to act on
 				}
 				unwind()
 				return fmt.Errorf("step %s: %w", s.Name, err)

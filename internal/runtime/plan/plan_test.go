@@ -55,4 +55,13 @@ func TestExecutorUnwinds(t *testing.T) {
 	if r2.calls[0] != "ifconfig epair3a destroy" {
 		t.Fatalf("find: %v", r2.calls)
 	}
+	// A lookup that finds nothing skips an ignorable step entirely.
+	r3 := &recorder{}
+	x = &Executor{Run: r3, Find: func(_ context.Context, d string) (string, error) { return "", errors.New("none") }}
+	if err := x.Execute(context.Background(), &Plan{Steps: []Step{{Name: "d", Do: []string{"ifconfig", "${E}", "destroy"}, Find: map[string]string{"E": "j-eth0"}, Ignore: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(r3.calls) != 0 {
+		t.Fatalf("ran with an unresolved name: %v", r3.calls)
+	}
 }
