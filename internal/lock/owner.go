@@ -1,3 +1,5 @@
+//go:build linux || freebsd
+
 package lock
 
 import (
@@ -20,10 +22,10 @@ const Marker = "# held with a POSIX lock by cbsd"
 // OwnWait is how long TakeOwnership waits for a lock held by its own node.
 const OwnWait = 5 * time.Second
 
-// TakeOwnership opens the ownership file, takes an open-file-description
-// write lock on it (held for as long as any process keeps the descriptor:
-// it is handed down to the environment's init, so the lock lives exactly as
-// long as the environment) and writes node into it. It refuses when another
+// TakeOwnership opens the ownership file, takes a write lock on it (see
+// tryLock: on Linux held for as long as any process keeps the descriptor,
+// which is handed down to the environment's init, so the lock lives exactly
+// as long as the environment) and writes node into it. It refuses when another
 // process holds the lock, or when the file names another node, carries no
 // cbsd marker and is younger than stale; an older one is taken over and
 // reported in warning.
@@ -36,8 +38,11 @@ func TakeOwnership(path, node string, stale time.Duration) (f *os.File, warning 
 	// finishing its cleanup: give it a moment.
 	deadline := time.Now().Add(OwnWait)
 	for {
-		lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}
-		err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk)
+		err := tryLock(f)
+		if errors.Is(err, errdefs.ErrNotSupported) {
+			f.Close()
+			return nil, "", err
+		}
 		if err == nil {
 			break
 		}
