@@ -1,5 +1,7 @@
 // Package share holds the files cbsd installs into W/share: the example
-// mount hooks for shared storage (examples/env_start/{nfsv4,glusterfs,cephfs}).
+// mount hooks for shared storage (examples/env_start/{nfsv4,glusterfs,cephfs})
+// and the boot services that run "cbsd astart" (rc.d/cbsdd for FreeBSD,
+// systemd/cbsd.service for Linux).
 package share
 
 import (
@@ -10,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:embed examples
+//go:embed examples rc.d systemd
 var files embed.FS
 
 // Install writes the shared files below dir (W/share), replacing older
@@ -29,7 +31,7 @@ func Install(dir string) error {
 			return err
 		}
 		mode := os.FileMode(0o644)
-		if strings.HasSuffix(p, ".sh") && !strings.HasSuffix(p, "lib.sh") {
+		if (strings.HasSuffix(p, ".sh") && !strings.HasSuffix(p, "lib.sh")) || strings.HasPrefix(p, "rc.d/") {
 			mode = 0o755
 		}
 		tmp := dst + ".new"
@@ -41,4 +43,11 @@ func Install(dir string) error {
 		}
 		return os.Rename(tmp, dst)
 	})
+}
+
+// RCScript is FreeBSD's rc.d script for cbsd (installed as
+// /usr/local/etc/rc.d/cbsdd).
+func RCScript() []byte {
+	b, _ := files.ReadFile("rc.d/cbsdd")
+	return b
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/cbsdgo/cbsd/internal/inventory"
 	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/service"
+	"github.com/cbsdgo/cbsd/internal/storage"
 	"github.com/cbsdgo/cbsd/internal/workdir"
 	"github.com/cbsdgo/cbsd/share"
 )
@@ -32,11 +33,14 @@ var initenvKeys = []string{
 	"owner_stale",
 }
 
+// rcdScript is where FreeBSD's boot service for cbsd is installed.
+const rcdScript = "/usr/local/etc/rc.d/cbsdd"
+
 var initenvDefaults = map[string]string{
 	"nodename": "auto", "hostname": "auto", "nodeip": "auto", "nodeip6": "auto",
 	"nodedescr": "cbsd node", "jnameserver": "9.9.9.9,149.112.112.112,2620:fe::fe,2620:fe::9",
 	"nodeippool": "auto", "nodeip6pool": "fde4:8dba:82e1::/64", "nat_enable": "0",
-	"natip": "auto", "fbsdrepo": "1", "repo": "0", "zfsfeat": "0", "hammerfeat": "0",
+	"natip": "auto", "fbsdrepo": "1", "repo": "0", "zfsfeat": "auto", "hammerfeat": "0",
 	"jail_interface": "auto", "parallel": "5", "stable": "0", "sqlreplica": "1",
 	"statsd_bhyve_enable": "0", "statsd_jail_enable": "0", "statsd_hoster_enable": "0",
 	"default_vs": "0", "oci_runtime": "auto", "bridge": "cbsdbr0", "owner_stale": "1800",
@@ -53,8 +57,11 @@ the local.sqlite symlink) and the node settings. Safe to run again.
   cbsd initenv /path/initenv.conf inter=0     # preseed file of key="value" lines
 
 A setting given on the command line wins over the preseed file, which wins
-over the values already stored. "auto" values are detected. initenv records
-cbsd_workdir in /etc/rc.conf unless initenv_modify_rcconf=0.`,
+over the values already stored. "auto" values are detected (zfsfeat=auto: 1
+when W/jails-data is on ZFS). initenv records cbsd_workdir in /etc/rc.conf
+unless initenv_modify_rcconf=0; on FreeBSD it also sets cbsdd_enable="YES"
+and installs /usr/local/etc/rc.d/cbsdd, which runs "cbsd astart" at boot
+(on Linux: W/share/systemd/cbsd.service).`,
 		NoInventory: true,
 		Run:         runInitenv,
 	}
@@ -122,6 +129,13 @@ func runInitenv(ctx context.Context, c *Ctx, a *Args) error {
 	if err := resolveAuto(settings); err != nil {
 		return err
 	}
+	if settings["zfsfeat"] == "auto" || settings["zfsfeat"] == "" {
+		settings["zfsfeat"] = "0"
+		if storage.OnZFS(l.Path("jails-data")) {
+			settings["zfsfeat"] = "1"
+		}
+	}
+	fmt.Fprintf(c.Stdout, "[Stage 2: features] zfsfeat=%s hammerfeat=%s\n", settings["zfsfeat"], settings["hammerfeat"])
 	if err := env.ValidateName(settings["nodename"]); err != nil {
 		return fmt.Errorf("nodename: %w", err)
 	}
@@ -195,8 +209,17 @@ func runInitenv(ctx context.Context, c *Ctx, a *Args) error {
 		return fmt.Errorf("install %s: %w", l.Path("share"), err)
 	}
 	if modifyRc != "0" {
-		if err := workdir.SetRcConfWorkdir(c.RcConf(), l.W); err != nil {
+		kv := [][2]string{{"cbsd_workdir", l.W}}
+		if runtime.GOOS == "freebsd" {
+			kv = append(kv, [2]string{"cbsdd_enable", "YES"})
+		}
+		if err := workdir.SetRcConf(c.RcConf(), kv); err != nil {
 			return fmt.Errorf("record cbsd_workdir in %s: %w", c.RcConf(), err)
+		}
+		if runtime.GOOS == "freebsd" {
+			if err := workdir.WriteFileAtomic(rcdScript, share.RCScript(), 0o555); err != nil {
+				return fmt.Errorf("install %s: %w", rcdScript, err)
+			}
 		}
 	}
 	fmt.Fprintf(c.Stdout, "[Stage 9: done] workdir %s is ready\n", l.W)

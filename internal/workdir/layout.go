@@ -59,28 +59,39 @@ func Resolve(fromEnv, rcconf string) (string, error) {
 
 // SetRcConfWorkdir records cbsd_workdir="w" in the rc.conf file at path.
 func SetRcConfWorkdir(path, w string) error {
+	return SetRcConf(path, [][2]string{{"cbsd_workdir", w}})
+}
+
+// SetRcConf sets key="value" lines in the rc.conf file at path, as sysrc(8)
+// does: an existing line for a key is replaced (later duplicates dropped),
+// a new key is appended; other lines are kept.
+func SetRcConf(path string, kv [][2]string) error {
 	b, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	line := "cbsd_workdir=\"" + w + "\""
-	var out []string
-	found := false
-	for _, l := range splitLines(string(b)) {
-		if len(l) >= 13 && l[:13] == "cbsd_workdir=" {
-			if !found {
-				out = append(out, line)
+	out := splitLines(string(b))
+	for _, p := range kv {
+		line := p[0] + "=\"" + p[1] + "\""
+		var next []string
+		found := false
+		for _, l := range out {
+			if strings.HasPrefix(l, p[0]+"=") {
+				if !found {
+					next = append(next, line)
+				}
+				found = true
+				continue
 			}
-			found = true
-			continue
+			next = append(next, l)
 		}
-		out = append(out, l)
-	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
-	}
-	if !found {
-		out = append(out, line)
+		for len(next) > 0 && next[len(next)-1] == "" {
+			next = next[:len(next)-1]
+		}
+		if !found {
+			next = append(next, line)
+		}
+		out = next
 	}
 	return WriteFileAtomic(path, []byte(joinLines(out)), 0o644)
 }

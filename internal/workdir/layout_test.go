@@ -278,3 +278,15 @@ func TestRcConfWorkdirForms(t *testing.T) {
 		}
 	}
 }
+
+func TestSetRcConfSeveral(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rc.conf")
+	os.WriteFile(p, []byte("hostname=\"h\"\ncbsdd_enable=\"NO\"\n"), 0o644)
+	if err := SetRcConf(p, [][2]string{{"cbsd_workdir", "/usr/jails"}, {"cbsdd_enable", "YES"}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if want := "hostname=\"h\"\ncbsdd_enable=\"YES\"\ncbsd_workdir=\"/usr/jails\"\n"; string(b) != want {
+		t.Fatalf("rc.conf = %q, want %q", b, want)
+	}
+}
