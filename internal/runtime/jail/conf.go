@@ -10,7 +10,8 @@ import (
 
 // Conf renders the jail.conf block of e (CBSD's makejconf). root is the
 // jail's path: W/jails/<J> for baserw=0, the data directory for baserw=1.
-func Conf(e *env.Env, root, consoleLog string) string {
+func Conf(e *env.Env, root string, p Paths) string {
+	consoleLog := p.ConsoleLog
 	var b strings.Builder
 	kv := func(k, v string) { fmt.Fprintf(&b, "\t%s = %q;\n", k, v) }
 	flag := func(k string) { fmt.Fprintf(&b, "\t%s;\n", k) }
@@ -89,6 +90,14 @@ func Conf(e *env.Env, root, consoleLog string) string {
 	}
 	if e.Bool("mount_procfs") {
 		flag("mount.procfs")
+	}
+	// Kernel version spoofing: the base's osreldate, and its release when
+	// the host runs another one.
+	if p.BaseOSRelDate > 0 {
+		fmt.Fprintf(&b, "\tosreldate = %d;\n", p.BaseOSRelDate)
+		if r := osrelease(e.Get("ver"), p.BaseOSRelDate, p.HostOSRelDate); r != "" {
+			kv("osrelease", r)
+		}
 	}
 	if consoleLog != "" {
 		kv("exec.consolelog", consoleLog)

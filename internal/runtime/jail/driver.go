@@ -34,7 +34,8 @@ func paths(s *runtime.Spec) Paths {
 	if b := e.Get("basename"); b != "" && b != "0" {
 		base = filepath.Join(w, "basejail", "base_"+b+"_"+arch+"_"+arch+"_"+ver)
 	}
-	return Paths{W: w, Base: base, Limits: s.Limits, ConfFile: filepath.Join(w, "ftmp", s.Name+".conf"), ConsoleLog: s.Log,
+	return Paths{W: w, Base: base, Limits: s.Limits,
+		BaseOSRelDate: OSRelDate(filepath.Join(base, "bin", "sh")), HostOSRelDate: OSRelDate("/bin/sh"), ConfFile: filepath.Join(w, "ftmp", s.Name+".conf"), ConsoleLog: s.Log,
 		SrcDir: filepath.Join(w, "src", "src_"+ver, "src"), ObjDir: filepath.Join(w, "src", "obj_"+arch+"_"+arch+"_"+ver, "obj"),
 		KernelDir: filepath.Join(w, "basejail", "FreeBSD-kernel_GENERIC_"+arch+"_"+ver, "boot", "kernel")}
 }

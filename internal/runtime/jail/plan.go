@@ -24,6 +24,9 @@ type Paths struct {
 	ObjDir     string      // W/src/obj_<arch>_<arch>_<ver>/obj
 	KernelDir  string      // W/basejail/FreeBSD-kernel_GENERIC_<arch>_<ver>/boot/kernel
 	Limits     rctl.Limits // RCTL limits, applied once the jail exists
+	// BaseOSRelDate and HostOSRelDate are the osreldate of the base's and
+	// the host's /bin/sh (0 = unknown): jail.conf spoofs the base's.
+	BaseOSRelDate, HostOSRelDate int
 }
 
 // root is where the jail's filesystem is assembled.
@@ -49,7 +52,7 @@ func mountStep(name, src, dst string, opts []string) plan.Step {
 // for vnet jails the NICs moved in before exec.start runs.
 func StartPlan(e *env.Env, p Paths) (*plan.Plan, error) {
 	name, r := e.Name(), root(e)
-	pl := &plan.Plan{Files: map[string]string{p.ConfFile: Conf(e, r, p.ConsoleLog)}}
+	pl := &plan.Plan{Files: map[string]string{p.ConfFile: Conf(e, r, p)}}
 	add := func(s plan.Step) { pl.Steps = append(pl.Steps, s) }
 	if hook.Enabled(e.Get("mnt_start")) {
 		a := hook.MountArgs{Data: e.Get("data"), Fstab: filepath.Join(p.W, "jails-fstab", name), Jname: name,

@@ -24,7 +24,7 @@ func jail(name string, kv map[string]string) *env.Env {
 	e := env.New(name)
 	defaults := map[string]string{
 		"host_hostname": name + ".my.domain", "path": w + "/jails/" + name, "data": w + "/jails-data/" + name + "-data",
-		"mount_fstab": "0", "exec_start": "/bin/sh /etc/rc", "exec_stop": "/bin/sh /etc/rc.shutdown",
+		"ver": "14.3", "mount_fstab": "0", "exec_start": "/bin/sh /etc/rc", "exec_stop": "/bin/sh /etc/rc.shutdown",
 		"devfs_ruleset": "4", "allow_mount": "1", "allow_nullfs": "1", "allow_devfs": "1", "allow_procfs": "1",
 		"allow_reserved_ports": "1", "allow_unprivileged_proc_debug": "1", "exec_timeout": "180",
 		"stop_timeout": "900", "mount_fdescfs": "1", "persist": "1", "interface": "0", "ip4_addr": "0",
@@ -85,7 +85,7 @@ func TestPlansGolden(t *testing.T) {
 		return p
 	}
 	cases := map[string]*env.Env{
-		"baserw0-two-ips": jail("web1", map[string]string{"ip4_addr": "10.0.0.5/24,2001:db8::5", "interface": "em0",
+		"baserw0-two-ips": jail("web1", map[string]string{"ver": "13.5", "ip4_addr": "10.0.0.5/24,2001:db8::5", "interface": "em0",
 			"mount_fstab": fst("web1", "", "")}),
 		"baserw1-vnet-two-nics": jail("net1", map[string]string{"baserw": "1", "vnet": "1", "ip4_addr": "10.0.0.7/24",
 			"interface": "bridge0,bridge1", "ci_gw4": "10.0.0.1", "mount_fstab": fst("net1", "", "")}),
@@ -100,10 +100,13 @@ func TestPlansGolden(t *testing.T) {
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
 			var limits rctl.Limits
+			var baseRel, hostRel int
+			ver := e.Get("ver")
 			if e.Name() == "web1" {
 				limits = rctl.Limits{"memoryuse": "1g", "maxproc": "200"}
+				baseRel, hostRel = 1305000, 1403000 // a 13.5 base on a 14.3 host
 			}
-			paths := Paths{Limits: limits, W: w, Base: w + "/basejail/base_amd64_amd64_14.3", ConfFile: w + "/ftmp/" + e.Name() + ".conf",
+			paths := Paths{Limits: limits, BaseOSRelDate: baseRel, HostOSRelDate: hostRel, W: w, Base: w + "/basejail/base_amd64_amd64_" + ver, ConfFile: w + "/ftmp/" + e.Name() + ".conf",
 				ConsoleLog: w + "/var/log/" + e.Name() + ".log", SrcDir: w + "/src/src_14.3/src"}
 			start, err := StartPlan(e, paths)
 			if err != nil {
