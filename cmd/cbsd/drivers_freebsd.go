@@ -11,7 +11,7 @@ import (
 
 // jailDriver: on FreeBSD jails run under jail(8).
 func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
-	return &jail.Driver{Run: run}
+	return &jail.Driver{Run: run, Self: self, Spawn: run}
 }
 
 // vmSupervisor is "cbsd __vmsupervise": VMs run under bhyve(8) on FreeBSD.

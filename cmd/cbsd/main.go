@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/cbsdgo/cbsd/internal/cli"
+	"github.com/cbsdgo/cbsd/internal/runtime/jail"
 	"github.com/cbsdgo/cbsd/internal/runtime/oci"
 )
 
@@ -25,6 +26,8 @@ func run() int {
 				return 2
 			}
 			return vmSupervisor(os.Args[2])
+		case "__jailhold":
+			return jail.RunHolder(os.Args[2:])
 		case "__supervise":
 			if len(os.Args) < 3 {
 				return 2

@@ -3,7 +3,11 @@ package jail
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +24,15 @@ import (
 // recording runner; only FreeBSD wires it in.
 type Driver struct {
 	Run plan.Runner
+	// Self and Spawn start the ownership holder ("<Self> __jailhold"); a
+	// driver without them takes no ownership lock.
+	Self  string
+	Spawn Spawner
+}
+
+// Spawner starts a detached helper (sys.Runner).
+type Spawner interface {
+	Spawn(d sys.Daemon) (*os.Process, error)
 }
 
 var _ runtime.Driver = (*Driver)(nil)
@@ -57,10 +70,69 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err != nil {
 		return runtime.State{}, err
 	}
-	if err := d.executor().Execute(ctx, p); err != nil {
+	holder, warning, err := d.own(ctx, s)
+	if err != nil {
 		return runtime.State{}, err
 	}
-	return d.State(ctx, s.Name, s.RunDir)
+	if err := d.executor().Execute(ctx, p); err != nil {
+		if holder != nil {
+			holder.Kill()
+			holder.Release()
+		}
+		return runtime.State{}, err
+	}
+	if holder != nil {
+		holder.Release()
+	}
+	st, err := d.State(ctx, s.Name, s.RunDir)
+	st.Warning = warning
+	return st, err
+}
+
+// own starts the holder of the ownership lock and waits for its report.
+func (d *Driver) own(ctx context.Context, s *runtime.Spec) (*os.Process, string, error) {
+	if s.OwnerFile == "" || d.Self == "" || d.Spawn == nil {
+		return nil, "", nil
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, "", err
+	}
+	defer r.Close()
+	var logf *os.File
+	if s.Log != "" {
+		if logf, err = os.OpenFile(s.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640); err == nil {
+			defer logf.Close()
+		}
+	}
+	p, err := d.Spawn.Spawn(sys.Daemon{Argv: HolderArgv(d.Self, s.OwnerFile, s.Node, s.OwnerStale, s.Name), Stdout: logf, ExtraFiles: []*os.File{w}})
+	w.Close()
+	if err != nil {
+		return nil, "", err
+	}
+	ch := make(chan ctl.Report, 1)
+	go func() {
+		var rep ctl.Report
+		if err := json.NewDecoder(r).Decode(&rep); err != nil {
+			rep.Error = "the ownership holder of " + s.Name + " died"
+		}
+		ch <- rep
+	}()
+	select {
+	case rep := <-ch:
+		if rep.Error != "" {
+			p.Release()
+			if strings.HasPrefix(rep.Error, "locked by") {
+				return nil, "", fmt.Errorf("%s: %w", rep.Error, errdefs.ErrLocked)
+			}
+			return nil, "", errors.New(rep.Error)
+		}
+		return p, rep.Warning, nil
+	case <-ctx.Done():
+		p.Kill()
+		p.Release()
+		return nil, "", ctx.Err()
+	}
 }
 
 // Stop implements runtime.Driver.
