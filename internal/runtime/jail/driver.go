@@ -70,11 +70,24 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err != nil {
 		return runtime.State{}, err
 	}
+	stop, err := StopPlan(e, paths(s))
+	if err != nil {
+		return runtime.State{}, err
+	}
+	if s.RunDir != "" {
+		if err := os.MkdirAll(s.RunDir, 0o700); err != nil {
+			return runtime.State{}, err
+		}
+		if err := ctl.WriteJSON(filepath.Join(s.RunDir, stopPlanFile), stop); err != nil {
+			return runtime.State{}, err
+		}
+	}
 	holder, warning, err := d.own(ctx, s)
 	if err != nil {
 		return runtime.State{}, err
 	}
 	if err := d.executor().Execute(ctx, p); err != nil {
+		os.Remove(filepath.Join(s.RunDir, stopPlanFile))
 		if holder != nil {
 			holder.Kill()
 			holder.Release()
@@ -135,14 +148,31 @@ func (d *Driver) own(ctx context.Context, s *runtime.Spec) (*os.Process, string,
 	}
 }
 
-// Stop implements runtime.Driver.
+// stopPlanFile, in the run directory, is the stop plan written at start:
+// it undoes exactly what that start did.
+const stopPlanFile = "stop.json"
+
+// Stop implements runtime.Driver: the stop plan saved by Start (jail -r,
+// then unmounts deepest first, aliases, epairs, RCTL rules).
 func (d *Driver) Stop(ctx context.Context, name, runDir string, opt runtime.StopOptions) error {
 	st, _ := d.State(ctx, name, runDir)
 	if !st.Running {
 		return fmt.Errorf("%s: %w", name, errdefs.ErrNotRunning)
 	}
-	_, err := d.Run.Run(ctx, sys.Cmd{Argv: []string{"jail", "-r", name}, Timeout: opt.Grace + time.Minute})
-	return err
+	return d.runStopPlan(ctx, name, runDir, opt.Grace)
+}
+
+func (d *Driver) runStopPlan(ctx context.Context, name, runDir string, grace time.Duration) error {
+	var p plan.Plan
+	if err := ctl.ReadJSON(filepath.Join(runDir, stopPlanFile), &p); err != nil {
+		_, err := d.Run.Run(ctx, sys.Cmd{Argv: []string{"jail", "-r", name}, Timeout: grace + time.Minute})
+		return err
+	}
+	p.Files = nil
+	if err := d.executor().Execute(ctx, &p); err != nil {
+		return err
+	}
+	return os.Remove(filepath.Join(runDir, stopPlanFile))
 }
 
 // State implements runtime.Driver: the jid from jls(8).
@@ -175,8 +205,17 @@ func (d *Driver) Exec(ctx context.Context, name, runDir string, p runtime.Proces
 	return 0, nil
 }
 
-// Cleanup implements runtime.Driver: nothing is kept between runs.
-func (d *Driver) Cleanup(ctx context.Context, name, runDir string) error { return nil }
+// Cleanup implements runtime.Driver: a jail that died without a jstop
+// still has its mounts and interfaces; the saved stop plan removes them.
+func (d *Driver) Cleanup(ctx context.Context, name, runDir string) error {
+	if st, _ := d.State(ctx, name, runDir); st.Running {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(runDir, stopPlanFile)); err != nil {
+		return nil
+	}
+	return d.runStopPlan(ctx, name, runDir, time.Minute)
+}
 
 // findByDescription finds the interface whose ifconfig description is desc.
 func (d *Driver) findByDescription(ctx context.Context, desc string) (string, error) {

@@ -165,3 +165,29 @@ func TestDriverStartRunsPlan(t *testing.T) {
 		t.Fatalf("calls:\n%s", joined)
 	}
 }
+
+// TestDriverStopRunsSavedPlan: jstop undoes what jstart did, from the plan
+// saved at start (unmounts, aliases, RCTL rules), and removes it.
+func TestDriverStopRunsSavedPlan(t *testing.T) {
+	r := &recorder{out: map[string]string{"jls -j web1 jid": "7\n"}}
+	e := jail("web1", map[string]string{"arch": "amd64", "ip4_addr": "10.0.0.5/24", "interface": "em0"})
+	run := t.TempDir()
+	d := &Driver{Run: r}
+	spec := &runtime.Spec{Settings: e, Workdir: t.TempDir(), Name: "web1", RunDir: run, Limits: rctl.Limits{"maxproc": "9"}}
+	if _, err := d.Start(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	r.calls = nil
+	if err := d.Stop(context.Background(), "web1", run, runtime.StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(r.calls, "\n")
+	for _, want := range []string{"jail -f ", "rctl -r jail:web1", "umount -f ", "ifconfig em0 inet 10.0.0.5 -alias"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stop lacks %q:\n%s", want, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(run, "stop.json")); err == nil {
+		t.Error("stop plan kept after stop")
+	}
+}
