@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/progress"
 	"github.com/cbsdgo/cbsd/internal/sys"
 	"github.com/cbsdgo/cbsd/internal/workdir"
 )
@@ -39,6 +41,8 @@ type Builder struct {
 	L   workdir.Layout
 	Run *sys.Runner
 	Out func(format string, a ...any)
+	// Progress shows long steps (debootstrap, downloads); nil = quiet.
+	Progress io.Writer
 }
 
 // List returns the installed bases.
@@ -224,7 +228,10 @@ func (b *Builder) debootstrap(ctx context.Context, dir, ver, arch string) error 
 	mirror := Mirror()
 	b.Out("debootstrap --variant=minbase %s from %s (about a minute)\n", ver, mirror)
 	argv := []string{"debootstrap", "--variant=minbase", "--arch=" + arch, ver, dir, mirror}
-	if _, err := b.Run.Run(ctx, sys.Cmd{Argv: argv, Timeout: 30 * time.Minute}); err != nil {
+	pw := progress.Lines(b.Progress, "debootstrap", func(l string) bool { return strings.HasPrefix(l, "I: ") })
+	_, err := b.Run.Run(ctx, sys.Cmd{Argv: argv, Stdout: pw, Timeout: 30 * time.Minute})
+	pw.Close()
+	if err != nil {
 		return err
 	}
 	// Package caches are not part of a base (CBSD bases carry none either).

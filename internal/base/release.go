@@ -125,7 +125,7 @@ func ReadMirrors(etc string) []string {
 // SHA-256 there (a mismatch or a failed download moves on to the next
 // mirror), then the sets extracted with tar(1) into a temporary directory
 // that is renamed into place, so nothing half-made is ever used.
-func (b *Builder) FetchRelease(ctx context.Context, r Release, mirrors []string, force bool, progress io.Writer) (string, error) {
+func (b *Builder) FetchRelease(ctx context.Context, r Release, mirrors []string, force bool) (string, error) {
 	if !IsFreeBSDRelease(r.Ver) {
 		return "", fmt.Errorf("ver=%q is not a FreeBSD version such as 14.3 or 15.0-CURRENT: %w", r.Ver, errdefs.ErrInvalid)
 	}
@@ -142,7 +142,7 @@ func (b *Builder) FetchRelease(ctx context.Context, r Release, mirrors []string,
 	var errs []string
 	for _, m := range mirrors {
 		os.RemoveAll(dist)
-		sets, err := b.download(ctx, r, m, dist, progress)
+		sets, err := b.download(ctx, r, m, dist)
 		if err != nil {
 			b.Out("%s: %v\n", m, err)
 			errs = append(errs, err.Error())
@@ -171,7 +171,7 @@ func (b *Builder) FetchRelease(ctx context.Context, r Release, mirrors []string,
 }
 
 // download fetches MANIFEST and the sets from one mirror into dir.
-func (b *Builder) download(ctx context.Context, r Release, mirror, dir string, progress io.Writer) ([]string, error) {
+func (b *Builder) download(ctx context.Context, r Release, mirror, dir string) ([]string, error) {
 	base := r.Dir(mirror)
 	mctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -198,7 +198,7 @@ func (b *Builder) download(ctx context.Context, r Release, mirror, dir string, p
 			continue // lib32 is optional
 		}
 		p := filepath.Join(dir, set)
-		if err := fetch.File(ctx, base+"/"+set, p, sum, progress); err != nil {
+		if err := fetch.File(ctx, base+"/"+set, p, sum, b.Progress); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

@@ -103,7 +103,7 @@ func TestFetchRelease(t *testing.T) {
 	var out strings.Builder
 	b := &Builder{L: workdir.Layout{W: w}, Run: sys.NewRunner(nil), Out: func(f string, a ...any) { fmt.Fprintf(&out, f, a...) }}
 	rel := Release{Ver: "14.3", Arch: "amd64", TargetArch: "amd64"}
-	dst, err := b.FetchRelease(context.Background(), rel, []string{dead.URL, badSrv.URL, goodSrv.URL}, false, nil)
+	dst, err := b.FetchRelease(context.Background(), rel, []string{dead.URL, badSrv.URL, goodSrv.URL}, false)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -123,7 +123,7 @@ func TestFetchRelease(t *testing.T) {
 	// Only bad mirrors: an error naming each, and no base.
 	w2 := t.TempDir()
 	b.L = workdir.Layout{W: w2}
-	if _, err := b.FetchRelease(context.Background(), rel, []string{dead.URL, badSrv.URL}, false, nil); !errors.Is(err, errdefs.ErrNotFound) ||
+	if _, err := b.FetchRelease(context.Background(), rel, []string{dead.URL, badSrv.URL}, false); !errors.Is(err, errdefs.ErrNotFound) ||
 		!strings.Contains(err.Error(), badSrv.URL) {
 		t.Fatalf("err = %v", err)
 	}

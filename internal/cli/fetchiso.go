@@ -44,7 +44,7 @@ func fetchISOCmd() *Command {
 		Usage: `  cbsd fetch_iso url=https://host/debian.iso sha256sum=<hex>
   cbsd fetch_iso vm_os_type=linux vm_os_profile=debian12   # from the profile's iso_site/iso_img/sha256sum
 The file goes to W/src/iso/ (name= or the profile's register_iso_name); a
-checksum mismatch discards it.`,
+checksum mismatch discards it. Progress goes to stderr; --quiet hides it.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			dir := a.Value("dstdir", c.L.Path("src", "iso"))
 			var urls []string
@@ -80,7 +80,7 @@ checksum mismatch discards it.`,
 			var last error
 			for i, u := range urls {
 				fmt.Fprintf(c.Stdout, "fetch_iso: %s -> %s\n", u, dst)
-				if last = fetch.File(ctx, u, dst, sum, c.Stderr); last == nil {
+				if last = fetch.File(ctx, u, dst, sum, progressOut(c, a)); last == nil {
 					if sum == "" || sum == "0" {
 						fmt.Fprintln(c.Stdout, "fetch_iso: no sha256sum given: not verified")
 					} else {

@@ -67,22 +67,13 @@ and installs /usr/local/etc/rc.d/cbsdd, which runs "cbsd astart" at boot
 	}
 }
 
-func runInitenv(ctx context.Context, c *Ctx, a *Args) error {
-	if c.Getenv("workdir") == "" && a.KV["workdir"] == "" && len(a.Pos) == 0 {
-		if _, err := os.Stat(c.RcConf()); err != nil && a.Value("inter", "1") != "0" {
-			fmt.Fprintf(c.Stdout, "initenv: using the default workdir %s\n", c.Workdir)
-		}
-	}
-	l := c.L
-	fmt.Fprintf(c.Stdout, "[Stage 1: account & hierarchy] %s\n", l.W)
-	if err := l.Create(); err != nil {
-		return err
-	}
+// storedSettings are the initenv defaults overlaid with the settings a
+// workdir already has.
+func storedSettings(ctx context.Context, l workdir.Layout) map[string]string {
 	settings := map[string]string{}
 	for k, v := range initenvDefaults {
 		settings[k] = v
 	}
-	// Stored values (re-run), then preseed, then the command line.
 	if l.Exists() {
 		if st, err := inventory.Open(ctx, l.DB()); err == nil {
 			if old, err := st.Local(ctx); err == nil {
@@ -95,6 +86,22 @@ func runInitenv(ctx context.Context, c *Ctx, a *Args) error {
 			st.Close()
 		}
 	}
+	return settings
+}
+
+func runInitenv(ctx context.Context, c *Ctx, a *Args) error {
+	if c.Getenv("workdir") == "" && a.KV["workdir"] == "" && len(a.Pos) == 0 {
+		if _, err := os.Stat(c.RcConf()); err != nil && a.Value("inter", "1") != "0" {
+			fmt.Fprintf(c.Stdout, "initenv: using the default workdir %s\n", c.Workdir)
+		}
+	}
+	l := c.L
+	fmt.Fprintf(c.Stdout, "[Stage 1: account & hierarchy] %s\n", l.W)
+	if err := l.Create(); err != nil {
+		return err
+	}
+	// Stored values (re-run), then preseed, then the command line.
+	settings := storedSettings(ctx, l)
 	modifyRc := "1"
 	for _, p := range a.Pos {
 		b, err := os.ReadFile(p)

@@ -52,11 +52,16 @@ func fetchRelease(ctx context.Context, c *Ctx, a *Args, ver string) error {
 	if u := a.KV["url"]; u != "" {
 		mirrors = strings.Fields(strings.ReplaceAll(u, ",", " "))
 	}
-	var progress io.Writer = c.Stderr
-	if a.Flags["quiet"] {
-		progress = nil
-	}
-	b := &base.Builder{L: c.L, Run: c.Run, Out: func(f string, x ...any) { fmt.Fprintf(c.Stdout, f, x...) }}
-	_, err := b.FetchRelease(ctx, rel, mirrors, a.KV["force"] == "1", progress)
+	b := &base.Builder{L: c.L, Run: c.Run, Out: func(f string, x ...any) { fmt.Fprintf(c.Stdout, f, x...) }, Progress: progressOut(c, a)}
+	_, err := b.FetchRelease(ctx, rel, mirrors, a.KV["force"] == "1")
 	return err
+}
+
+// progressOut is where long operations show progress: stderr, or nowhere
+// with --quiet (or quiet=1).
+func progressOut(c *Ctx, a *Args) io.Writer {
+	if a.Flags["quiet"] || a.KV["quiet"] == "1" {
+		return nil
+	}
+	return c.Stderr
 }

@@ -65,7 +65,8 @@ func jgetCmd() *Command {
 		Name: "jget", Desc: "Print jail parameters (all when none is named)", Args: []string{"jname"},
 		Opt: []string{"mode"},
 		Usage: `  cbsd jget jname=web1 host_hostname        # host_hostname: w1.example
-  cbsd jget jname=web1 mode=quiet ver baserw  # values only`,
+  cbsd jget jname=web1 mode=quiet ver baserw  # values only
+  cbsd jget jname=web1 --json ver baserw      # {"baserw": "0", "ver": "empty"}`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			s, err := c.Service(ctx)
 			if err != nil {
@@ -98,6 +99,15 @@ func jgetCmd() *Command {
 				if !e.Has(k) {
 					return fmt.Errorf("unknown parameter %q: %w", k, errdefs.ErrInvalid)
 				}
+			}
+			if a.Flags["json"] {
+				out := make(map[string]string, len(keys))
+				for _, k := range keys {
+					out[k] = e.Get(k)
+				}
+				return writeJSON(c.Stdout, out)
+			}
+			for _, k := range keys {
 				if a.KV["mode"] == "quiet" {
 					fmt.Fprintln(c.Stdout, e.Get(k))
 				} else {
@@ -174,10 +184,16 @@ func versionCmd() *Command {
 
 func commands() []*Command {
 	return []*Command{
-		initenvCmd(), mkbaseCmd(), basesCmd(), repoCmd(), astartCmd(), astopCmd(), jcreateCmd(), jstartCmd(), jstopCmd(),
-		jrestartCmd(), jremoveCmd(), jlsCmd(), jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(), jrctlCmd(),
-		jstatusCmd(), jswmodeCmd(), jregisterCmd("jregister", ""), junregisterCmd("junregister", "jail"),
-		jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"), jcloneCmd(), jrenameCmd(), jsnapshotCmd(), versionCmd(),
-		fetchISOCmd(), bcreateCmd(), bstartCmd(), bstopCmd(), brestartCmd(), bremoveCmd(), blsCmd(), bconsoleCmd(), bcloneCmd(),
+		// Node, bases and boot.
+		initenvCmd(), initenvTUICmd(), mkbaseCmd(), basesCmd(), repoCmd(), astartCmd(), astopCmd(),
+		// Jails.
+		jconstructTUICmd(), jcreateCmd(), jstartCmd(), jstopCmd(), jrestartCmd(), jremoveCmd(), jlsCmd(),
+		jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(), jrctlCmd(), jstatusCmd(), jswmodeCmd(),
+		jregisterCmd("jregister", ""), junregisterCmd("junregister", "jail"), jcloneCmd(), jrenameCmd(), jsnapshotCmd(),
+		// VMs.
+		bconstructTUICmd(), fetchISOCmd(), bcreateCmd(), bstartCmd(), bstopCmd(), brestartCmd(), bremoveCmd(), blsCmd(),
+		bconsoleCmd(), bcloneCmd(), jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"),
+		// Tooling.
+		completionCmd(), versionCmd(),
 	}
 }

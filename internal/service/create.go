@@ -251,6 +251,11 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 		if err := s.populate(ctx, e, baseDir, data); err != nil {
 			return nil, err
 		}
+		if pw := knobs["user_pw_root"]; pw != "" && pw != "0" {
+			if err := base.SetRootPassword(ctx, s.Run, filepath.Join(data, "etc"), pw); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := s.writeFstab(e, data, knobs["fstablocal"]); err != nil {
 		return nil, err

@@ -183,3 +183,8 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// tuiEnv is the node's environment as name=value words for a tmux shell.
+func (n *node) tuiEnv() []string {
+	return []string{"workdir=" + n.W, "CBSD_RCCONF=" + filepath.Join(n.W, "rc.conf"), "PATH=" + os.Getenv("PATH")}
+}

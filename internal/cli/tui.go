@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/cbsdgo/cbsd/internal/base"
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/service"
+	"github.com/cbsdgo/cbsd/internal/tui"
+	"github.com/cbsdgo/cbsd/internal/workdir"
+)
+
+func initenvTUICmd() *Command {
+	return &Command{
+		Name: "initenv-tui", Desc: "Edit the node settings in a full-screen form, then run initenv",
+		NoInventory: true,
+		Usage: `  cbsd initenv-tui      # keys: Tab/Enter next, Shift+Tab back, Ctrl+C quits
+Fields: workdir, nodename, nodeip, description, IPv4/IPv6 pools, nameservers,
+bridge, zfsfeat and hammerfeat (turn them off when jails-data is on NFS,
+GlusterFS or CephFS), OCI runtime, parallel. A summary is shown before
+anything is written; writing runs exactly what "cbsd initenv k=v ... inter=0"
+does. Without a terminal use cbsd initenv with a preseed file.`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			settings := storedSettings(ctx, c.L)
+			resolveAuto(settings)
+			n := tui.NodeFrom(c.Workdir, settings)
+			if err := tui.Run(ctx, tui.InitenvForm(n), c.Stdin, c.Stdout, "cbsd initenv /path/initenv.conf inter=0"); err != nil {
+				return tuiErr("initenv-tui", err)
+			}
+			if !n.Write {
+				fmt.Fprintln(c.Stdout, "initenv-tui: cancelled, nothing written")
+				return nil
+			}
+			args := &Args{KV: n.Settings(), Flags: map[string]bool{}}
+			args.KV["workdir"], args.KV["inter"] = n.Workdir, "0"
+			c.Workdir, c.L = n.Workdir, workdir.Layout{W: n.Workdir}
+			return runInitenv(ctx, c, args)
+		},
+	}
+}
+
+// tuiErr words a form's outcome for the command line.
+func tuiErr(cmd string, err error) error {
+	if errors.Is(err, tui.ErrAborted) {
+		return fmt.Errorf("%s: aborted, nothing written", cmd)
+	}
+	return err
+}
+
+// jconfPath is where a constructor writes a jconf by default.
+func jconfPath(name string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = os.TempDir()
+	}
+	return filepath.Join(wd, name+".jconf")
+}
+
+// writeJconf writes a constructor's jconf (0600: it may hold a password)
+// and refuses to replace a file.
+func writeJconf(c *Ctx, path, name, content string) error {
+	if path == "" {
+		path = jconfPath(name)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write jconf: %w", err)
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "jconf written: %s\n", path)
+	return nil
+}
+
+func jconstructTUICmd() *Command {
+	return &Command{
+		Name: "jconstruct-tui", Desc: "Build a jail in a full-screen form: write its jconf or create it",
+		Usage: `  cbsd jconstruct-tui   # keys: Tab/Enter next, Shift+Tab back, Space toggles, Ctrl+C quits
+Fields: jname, host_hostname, ip4_addr (DHCP), ver (installed bases), baserw,
+vnet, astart, interface, mnt_start/mnt_stop (executables; Tab completes the
+shipped NFSv4, GlusterFS and CephFS examples), jail options, root password.
+Ends with "create and start", "create" (what cbsd jcreate does with the same
+values) or "write a jconf file" (for cbsd jcreate jconf=).`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			bs, err := base.List(c.L)
+			if err != nil {
+				return err
+			}
+			var vers []string
+			for _, b := range bs {
+				vers = append(vers, b.Ver)
+			}
+			if len(vers) == 0 {
+				return fmt.Errorf("no base is installed: build one first with cbsd mkbase ver=busybox (or ver=bookworm): %w", errdefs.ErrNotFound)
+			}
+			hooks, _ := filepath.Glob(c.L.Path("share", "examples", "env_start", "*", "env_*.sh"))
+			sort.Strings(hooks)
+			j := &tui.Jail{IP4: "DHCP"}
+			// The options start as the profile has them.
+			if d, _, err := s.Compose(service.CreateRequest{Args: map[string]string{"jname": "jconstruct"}}); err == nil {
+				for _, o := range tui.JailOptions {
+					if d.Bool(o) {
+						j.Options = append(j.Options, o)
+					}
+				}
+			}
+			setup := tui.JailSetup{Vers: vers, Hooks: hooks, Jconf: jconfPath, Exists: exists(ctx, s)}
+			if err := tui.Run(ctx, tui.JconstructForm(j, setup), c.Stdin, c.Stdout, "cbsd jcreate jname=... (see cbsd jcreate --help)"); err != nil {
+				return tuiErr("jconstruct-tui", err)
+			}
+			if j.Action == tui.ActionJconf {
+				return writeJconf(c, j.JconfPath, j.Jname, j.Jconf())
+			}
+			e, err := s.Create(ctx, service.CreateRequest{Args: j.Args()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "jconstruct-tui: %s created\n", e.Name())
+			if j.Action == tui.ActionStart {
+				st, err := s.Start(ctx, e.Name())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(c.Stdout, service.Describe("jstart", e.Name(), st.Pid)+" started")
+			}
+			return nil
+		},
+	}
+}
+
+// exists reports whether an environment name is taken (registered, or a
+// descriptor waiting in jails-rcconf).
+func exists(ctx context.Context, s *service.Service) func(string) bool {
+	return func(name string) bool {
+		if _, err := s.Get(ctx, name); err == nil {
+			return true
+		}
+		_, err := os.Stat(s.L.Rcconf(name))
+		return err == nil
+	}
+}
+
+func bconstructTUICmd() *Command {
+	return &Command{
+		Name: "bconstruct-tui", Desc: "Build a VM in a full-screen form: write its jconf or create it",
+		Usage: `  cbsd bconstruct-tui   # keys: Tab/Enter next, Shift+Tab back, Ctrl+C quits
+Fields: jname, VM profile, vm_ram, vm_cpus, imgsize, ISO (from W/src/iso),
+boot from CD, NIC bridge(s), VNC, UEFI. Ends with "create", "create and start"
+or "write a jconf file" (for cbsd bcreate jconf=).`,
+		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			s, err := c.Service(ctx)
+			if err != nil {
+				return err
+			}
+			var profiles []string
+			for _, dir := range []string{c.L.Path("etc", "defaults"), c.L.Path("etc")} {
+				fs, _ := filepath.Glob(filepath.Join(dir, "vm-*-*.conf"))
+				for _, f := range fs {
+					p := strings.TrimSuffix(filepath.Base(f), ".conf")
+					if i := strings.IndexByte(p[3:], '-'); i >= 0 {
+						profiles = append(profiles, p[3+i+1:])
+					}
+				}
+			}
+			sort.Strings(profiles)
+			isos, _ := filepath.Glob(c.L.Path("src", "iso", "*"))
+			sort.Strings(isos)
+			v := &tui.VM{RAM: "1g", CPUs: "1", ImgSize: "10g", NIC: "auto", ISO: tui.NoISO}
+			setup := tui.VMSetup{Profiles: profiles, ISOs: isos, Jconf: jconfPath, Exists: exists(ctx, s)}
+			if err := tui.Run(ctx, tui.BconstructForm(v, setup), c.Stdin, c.Stdout, "cbsd bcreate jname=... (see cbsd bcreate --help)"); err != nil {
+				return tuiErr("bconstruct-tui", err)
+			}
+			if v.Action == tui.ActionJconf {
+				return writeJconf(c, v.JconfPath, v.Jname, v.Jconf())
+			}
+			args := &Args{KV: v.Args(), Flags: map[string]bool{}}
+			if prof := args.KV["vm_os_profile"]; prof != "" {
+				if err := applyVMProfile(c, args, args.Value("vm_os_type", "linux"), prof); err != nil {
+					return err
+				}
+			}
+			e, err := s.VMCreate(ctx, args.KV)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "bconstruct-tui: %s created\n", e.Name())
+			if v.Action == tui.ActionStart {
+				pid, err := s.VMStart(ctx, e.Name())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(c.Stdout, service.Describe("bstart", e.Name(), pid)+" started")
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,45 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/huh"
+	"golang.org/x/term"
+
+	"github.com/cbsdgo/cbsd/internal/errdefs"
+)
+
+// ErrAborted is returned when the user leaves a form (Esc, Ctrl+C).
+var ErrAborted = errors.New("aborted")
+
+// Width and Height are what every form fits in: an 80x24 terminal.
+const (
+	Width  = 78
+	Height = 22
+)
+
+// Run shows f on the terminal of in/out. Without a terminal it fails with
+// a clear error naming the non-interactive alternative.
+func Run(ctx context.Context, f *huh.Form, in *os.File, out io.Writer, alternative string) error {
+	o, ok := out.(*os.File)
+	if in == nil || !term.IsTerminal(int(in.Fd())) || !ok || !term.IsTerminal(int(o.Fd())) {
+		return fmt.Errorf("this form needs a terminal (stdin and stdout); without one use: %s: %w", alternative, errdefs.ErrNotSupported)
+	}
+	err := f.WithInput(in).WithOutput(out).WithWidth(Width).WithHeight(Height).
+		WithTheme(huh.ThemeBase16()).WithShowHelp(true).RunWithContext(ctx)
+	if errors.Is(err, huh.ErrUserAborted) {
+		return ErrAborted
+	}
+	return err
+}
+
+// plain escapes the characters a Note renders as markup (_ * `), so
+// setting names such as host_hostname show as typed.
+func plain(s string) string {
+	return strings.NewReplacer("\\", "\\\\", "_", "\\_", "*", "\\*", "`", "\\`").Replace(s)
+}

@@ -1,0 +1,217 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/inventory"
+)
+
+// screen is a command running in a detached 80x24 tmux session.
+type screen struct {
+	t    *testing.T
+	name string
+}
+
+// tmuxRun starts argv (with env) in its own tmux session on an 80x24
+// terminal; the session ends with the test.
+func tmuxRun(t *testing.T, env []string, argv ...string) *screen {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install tmux)")
+	}
+	name := fmt.Sprintf("cbsd-it-%d", time.Now().UnixNano())
+	// The shell prints the exit code and keeps the pane open for capture.
+	shell := "env " + strings.Join(quoteAll(env), " ") + " " + strings.Join(quoteAll(argv), " ") + "; echo EXIT=$?; sleep 600"
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", shell).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
+	return &screen{t: t, name: name}
+}
+
+func quoteAll(ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return out
+}
+
+// keys sends keys one at a time, letting the form settle after each.
+func (s *screen) keys(ks ...string) {
+	s.t.Helper()
+	for _, k := range ks {
+		if out, err := exec.Command("tmux", "send-keys", "-t", s.name, k).CombinedOutput(); err != nil {
+			s.t.Fatalf("send-keys %q: %v %s", k, err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (s *screen) capture() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", s.name).Output()
+	return string(out)
+}
+
+// wait waits until the screen shows text and returns the screen.
+func (s *screen) wait(text string, d time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		c := s.capture()
+		if strings.Contains(c, text) {
+			return c
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("screen never showed %q:\n%s", text, c)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// save keeps a screen as a text capture under $CBSD_TUI_CAPTURES (the
+// screenshots in docs/tui.md come from there).
+func (s *screen) save(name string) {
+	if dir := os.Getenv("CBSD_TUI_CAPTURES"); dir != "" {
+		os.WriteFile(filepath.Join(dir, name+".txt"), []byte(s.capture()), 0o644)
+	}
+}
+
+// TestJconstructTUI: an invalid name shows an inline error; filling the
+// form creates a jail with the chosen option and root password, and it
+// starts.
+func TestJconstructTUI(t *testing.T) {
+	n := newNode(t)
+	n.busybox()
+	s := tmuxRun(t, n.tuiEnv(), n.bin, "jconstruct-tui")
+	s.wait("Jail name (jname)", 10*time.Second)
+	s.save("jconstruct-1")
+	s.keys("bad/name", "Enter")
+	s.wait("1-64 letters", 5*time.Second)
+	s.keys("C-u", "tui1", "Enter", "Enter", "Enter", "Enter") // jname, host, ip4_addr DHCP, ver
+	s.wait("Private copy of the base", 5*time.Second)
+	s.save("jconstruct-2")
+	s.keys("Enter", "Enter", "Enter", "Enter") // baserw, vnet, astart, interface
+	s.wait("mnt_start hook", 5*time.Second)
+	s.keys("Enter", "Enter", "Home", "x") // hooks empty; toggle allow_raw_sockets (the first option)
+	s.save("jconstruct-3")
+	s.keys("Enter", "pw-tui", "Enter")
+	s.wait("Create and start", 5*time.Second)
+	s.save("jconstruct-4")
+	s.keys("Enter")
+	if out := s.wait("EXIT=", 60*time.Second); !strings.Contains(out, "EXIT=0") || !strings.Contains(out, "started") {
+		t.Fatalf("jconstruct-tui:\n%s", out)
+	}
+	if st := n.status("tui1"); st != "On" {
+		t.Fatalf("tui1 is %s", st)
+	}
+	if out := n.ok("jget", "jname=tui1", "mode=quiet", "allow_raw_sockets", "ip4_addr"); !strings.HasPrefix(out, "1\n10.") {
+		t.Fatalf("jget: %q", out)
+	}
+	if out := n.ok("jexec", "jname=tui1", "cat", "/etc/shadow"); !strings.HasPrefix(out, "root:$6$") {
+		t.Fatalf("shadow: %q", out)
+	}
+}
+
+// TestInitenvTUI: initenv-tui writes the same local row as initenv with a
+// preseed file of the same values.
+func TestInitenvTUI(t *testing.T) {
+	bin := cbsdBinary(t)
+	dir := t.TempDir()
+	wa, wb := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	env := []string{"workdir=" + wa, "CBSD_RCCONF=" + filepath.Join(dir, "rc.conf")}
+	s := tmuxRun(t, env, bin, "initenv-tui")
+	s.wait("Workdir", 10*time.Second)
+	s.save("initenv-1")
+	s.keys("Enter", "C-u", "tui1", "Enter", "Enter", "Enter") // workdir, nodename, nodeip, description
+	s.wait("IPv4 pool", 5*time.Second)
+	s.keys("C-u", "10.0.0.0/33", "Enter")
+	s.wait("want CIDRs", 5*time.Second) // inline error
+	s.keys("C-u", "10.55.0.0/24", "Enter", "Enter", "Enter", "Enter")
+	s.wait("ZFS (zfsfeat)", 5*time.Second)
+	s.save("initenv-2")
+	s.keys("Enter", "Enter", "Enter", "Enter")
+	s.wait("Write these settings?", 5*time.Second)
+	s.save("initenv-3")
+	s.keys("y")
+	if out := s.wait("EXIT=", 30*time.Second); !strings.Contains(out, "EXIT=0") {
+		t.Fatalf("initenv-tui:\n%s", out)
+	}
+	preseed := filepath.Join(dir, "initenv.conf")
+	os.WriteFile(preseed, []byte("nodename=\"tui1\"\nnodeippool=\"10.55.0.0/24\"\n"), 0o644)
+	cmd := exec.Command(bin, "initenv", preseed, "inter=0", "workdir="+wb)
+	cmd.Env = append(os.Environ(), "CBSD_RCCONF="+filepath.Join(dir, "rc.conf"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("initenv: %v %s", err, out)
+	}
+	local := func(w string) map[string]string {
+		st, err := inventory.Open(context.Background(), filepath.Join(w, "var/db/local.sqlite"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		m, err := st.Local(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, b := local(wa), local(wb)
+	if a["nodename"] != "tui1" || a["nodeippool"] != "10.55.0.0/24" {
+		t.Fatalf("tui row: nodename %q pool %q", a["nodename"], a["nodeippool"])
+	}
+	for k, v := range b {
+		if k != "workdir" && a[k] != v {
+			t.Errorf("local.%s: initenv-tui %q, initenv %q", k, a[k], v)
+		}
+	}
+	if len(a) != len(b) {
+		t.Errorf("columns: %d vs %d", len(a), len(b))
+	}
+}
+
+// TestBconstructTUI: the VM form writes a jconf that bcreate accepts, and
+// creates the VM directly too.
+func TestBconstructTUI(t *testing.T) {
+	n := newNode(t)
+	jconf := filepath.Join(t.TempDir(), "vm1.jconf")
+	fill := func(s *screen, name string) {
+		s.wait("VM name (jname)", 10*time.Second)
+		s.keys(name, "Enter", "Enter", "C-u", "256m", "Enter", "C-u", "2", "Enter", "C-u", "1m", "Enter")
+		s.wait("ISO (vm_iso_path)", 5*time.Second)
+		s.keys("Enter", "Enter", "C-u", "Enter", "Enter", "Enter") // no ISO, no CD boot, no NIC, no VNC, no UEFI
+		s.wait("Summary", 5*time.Second)
+	}
+	s := tmuxRun(t, n.tuiEnv(), n.bin, "bconstruct-tui")
+	fill(s, "vm1")
+	s.save("bconstruct-1")
+	s.keys("Down", "Down", "Enter") // write a jconf file
+	s.wait("jconf file", 5*time.Second)
+	s.keys(jconf, "Enter")
+	if out := s.wait("EXIT=", 10*time.Second); !strings.Contains(out, "EXIT=0") {
+		t.Fatalf("bconstruct-tui:\n%s", out)
+	}
+	b, err := os.ReadFile(jconf)
+	if err != nil || !strings.Contains(string(b), `vm_ram="256m"`) || !strings.Contains(string(b), `jname="vm1"`) {
+		t.Fatalf("jconf %q %v", b, err)
+	}
+	n.ok("bcreate", "jconf="+jconf)
+	if out := n.ok("bls", "header=0", "display=jname,vm_cpus", "vm1"); !strings.Contains(out, "vm1  2") {
+		t.Fatalf("bls: %q", out)
+	}
+	s2 := tmuxRun(t, n.tuiEnv(), n.bin, "bconstruct-tui")
+	fill(s2, "vm2")
+	s2.keys("Enter") // create
+	if out := s2.wait("EXIT=", 20*time.Second); !strings.Contains(out, "vm2 created") {
+		t.Fatalf("bconstruct-tui create:\n%s", out)
+	}
+	n.ok("bremove", "vm1")
+	n.ok("bremove", "vm2")
+}
