@@ -196,6 +196,7 @@ func runInitenv(ctx context.Context, c *Ctx, a *Args) error {
 		"nodename":                              settings["nodename"] + "\n",
 		"ver":                                   Version + "\n",
 		"etc/defaults/" + service.ProfileFile(): env.DefaultProfile,
+		"etc/defaults/" + service.JailProfileFile("vnet"): env.VnetProfile,
 	}
 	var inv strings.Builder
 	keys := make([]string, 0, len(settings))

@@ -111,17 +111,33 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 			}
 			hooks, _ := filepath.Glob(c.L.Path("share", "examples", "env_start", "*", "env_*.sh"))
 			sort.Strings(hooks)
-			j := &tui.Jail{IP4: "DHCP"}
-			// The options start as the profile has them.
-			if d, _, err := s.Compose(service.CreateRequest{Args: map[string]string{"jname": "jconstruct"}}); err == nil {
-				for _, o := range tui.JailOptions {
-					if d.Bool(o) {
-						j.Options = append(j.Options, o)
-					}
+			j := &tui.Jail{}
+			alt := "cbsd jcreate jname=... (see cbsd jcreate --help)"
+			if profiles := s.JailProfiles(); len(profiles) > 0 {
+				if err := tui.Run(ctx, tui.ProfileForm(&j.Profile, profiles), c.Stdin, c.Stdout, alt); err != nil {
+					return tuiErr("jconstruct-tui", err)
+				}
+			}
+			// The form starts from what the profile gives.
+			d, _, err := s.Compose(service.CreateRequest{Args: map[string]string{"jname": "jconstruct", "jprofile": j.Profile}})
+			if err != nil {
+				return err
+			}
+			j.IP4 = d.Get("ip4_addr")
+			if j.IP4 == "" || j.IP4 == "0" {
+				j.IP4 = "DHCP"
+			}
+			j.BaseRW, j.Vnet, j.Astart = d.Bool("baserw"), d.Bool("vnet"), d.Bool("astart")
+			if i := d.Get("interface"); i != "0" && i != "auto" {
+				j.Interface = i
+			}
+			for _, o := range tui.JailOptions {
+				if d.Bool(o) {
+					j.Options = append(j.Options, o)
 				}
 			}
 			setup := tui.JailSetup{Vers: vers, Hooks: hooks, Jconf: jconfPath, Exists: exists(ctx, s)}
-			if err := tui.Run(ctx, tui.JconstructForm(j, setup), c.Stdin, c.Stdout, "cbsd jcreate jname=... (see cbsd jcreate --help)"); err != nil {
+			if err := tui.Run(ctx, tui.JconstructForm(j, setup), c.Stdin, c.Stdout, alt); err != nil {
 				return tuiErr("jconstruct-tui", err)
 			}
 			if j.Action == tui.ActionJconf {

@@ -118,3 +118,12 @@ func ReadProfile(vars map[string]string, files ...string) (map[string]string, er
 	}
 	return out, nil
 }
+
+// VnetProfile is the shipped jprofile=vnet: jails with their own network
+// stack on the node bridge and an address from the pool.
+const VnetProfile = `# jprofile=vnet: own network stack on the node bridge, an address from nodeippool.
+# Override a key in ${workdir}/etc/jail-<platform>-vnet.conf.
+vnet="1"
+ip4_addr="DHCP"
+allow_raw_sockets="1"
+`

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -68,6 +69,20 @@ func (s *Service) Compose(req CreateRequest) (*env.Env, map[string]string, error
 			return nil, nil, err
 		}
 	}
+	// jprofile=<p> (command line, else jconf) overlays a named profile.
+	jprofile := req.Args["jprofile"]
+	if jprofile == "" {
+		jprofile = fromJconf["jprofile"]
+	}
+	if jprofile != "" && jprofile != "default" && jprofile != "0" {
+		named, err := s.readJailProfile(vars, jprofile)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, v := range named {
+			prof[k] = v
+		}
+	}
 	e := env.New(name)
 	knobs := map[string]string{}
 	apply := func(m map[string]string) {
@@ -91,6 +106,50 @@ func (s *Service) Compose(req CreateRequest) (*env.Env, map[string]string, error
 	}
 	apply(args)
 	return e, knobs, nil
+}
+
+// JailProfileFile is the file of jail profile name (jprofile=).
+func JailProfileFile(name string) string {
+	return "jail-" + strings.ToLower(workdir.Platform()) + "-" + name + ".conf"
+}
+
+// JailProfiles lists the named jail profiles in W/etc/defaults and W/etc
+// (not "default", which every jail starts from).
+func (s *Service) JailProfiles() []string {
+	seen := map[string]bool{}
+	var out []string
+	prefix := "jail-" + strings.ToLower(workdir.Platform()) + "-"
+	for _, dir := range []string{s.L.Path("etc", "defaults"), s.L.Path("etc")} {
+		files, _ := filepath.Glob(filepath.Join(dir, prefix+"*.conf"))
+		for _, f := range files {
+			n := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), prefix), ".conf")
+			if !seen[n] && n != "default" {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readJailProfile reads jail profile name: W/etc/defaults, then W/etc.
+func (s *Service) readJailProfile(vars map[string]string, name string) (map[string]string, error) {
+	if strings.ContainsAny(name, "/ ") || name == ".." {
+		return nil, fmt.Errorf("jprofile=%q: %w", name, errdefs.ErrInvalid)
+	}
+	files := []string{s.L.Path("etc", "defaults", JailProfileFile(name)), s.L.Path("etc", JailProfileFile(name))}
+	found := false
+	for _, f := range files {
+		if _, err := os.Stat(f); err == nil {
+			found = true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("no jail profile %q: looked for %s (profiles: %s): %w", name, strings.Join(files, " and "),
+			strings.Join(s.JailProfiles(), " "), errdefs.ErrNotFound)
+	}
+	return env.ReadProfile(vars, files...)
 }
 
 func profileFromText(vars map[string]string) (map[string]string, error) {

@@ -22,6 +22,7 @@ var JailOptions = []string{"allow_raw_sockets", "allow_mount", "allow_nullfs", "
 
 // Jail is what jconstruct-tui collects.
 type Jail struct {
+	Profile                              string // jprofile ("" = default)
 	Jname, Hostname, IP4, Ver, Interface string
 	BaseRW, Astart, Vnet                 bool
 	MntStart, MntStop                    string
@@ -32,10 +33,11 @@ type Jail struct {
 
 // JailSetup is what the form offers.
 type JailSetup struct {
-	Vers   []string                 // installed bases
-	Exists func(name string) bool   // a name already taken
-	Hooks  []string                 // shipped mount hook scripts (Tab completes them)
-	Jconf  func(name string) string // default jconf path for a name
+	Profiles []string                 // named jail profiles (jprofile=)
+	Vers     []string                 // installed bases
+	Exists   func(name string) bool   // a name already taken
+	Hooks    []string                 // shipped mount hook scripts (Ctrl+E completes them)
+	Jconf    func(name string) string // default jconf path for a name
 }
 
 // Args are the jcreate arguments the Jail stands for.
@@ -54,6 +56,9 @@ func (j *Jail) Args() map[string]string {
 		"ver": j.Ver, "baserw": b(j.BaseRW), "astart": b(j.Astart), "vnet": b(j.Vnet)}
 	if a["ip4_addr"] == "" {
 		a["ip4_addr"] = "0"
+	}
+	if j.Profile != "" {
+		a["jprofile"] = j.Profile
 	}
 	if i := strings.TrimSpace(j.Interface); i != "" {
 		a["interface"] = i
@@ -99,6 +104,20 @@ func (j *Jail) summary() string {
 	return plain(fmt.Sprintf("jname %s   host_hostname %s\nip4_addr %s   ver %s   baserw %s\nvnet %s   astart %s   interface %s\nmnt_start %s\noptions %s",
 		j.Jname, j.Args()["host_hostname"], j.IP4, j.Ver, yn[j.BaseRW], yn[j.Vnet], yn[j.Astart], j.Interface,
 		hooks, strings.Join(j.Options, " ")))
+}
+
+// ProfileForm asks for the jail profile (jprofile=) the constructor
+// starts from; its values then fill JconstructForm's defaults.
+func ProfileForm(profile *string, profiles []string) *huh.Form {
+	opts := []huh.Option[string]{huh.NewOption("default", "")}
+	for _, p := range profiles {
+		opts = append(opts, huh.NewOption(p, p))
+	}
+	return huh.NewForm(huh.NewGroup(
+		huh.NewSelect[string]().Title("Profile (jprofile)").
+			Description("The defaults the jail starts from (W/etc/defaults/jail-*-<profile>.conf)").
+			Options(opts...).Value(profile),
+	).Title("Jail profile"))
 }
 
 // JconstructForm is jconstruct-tui: the jail, its options and storage

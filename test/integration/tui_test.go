@@ -91,6 +91,9 @@ func TestJconstructTUI(t *testing.T) {
 	n := newNode(t)
 	n.busybox()
 	s := tmuxRun(t, n.tuiEnv(), n.bin, "jconstruct-tui")
+	s.wait("Profile (jprofile)", 10*time.Second)
+	s.save("jconstruct-0")
+	s.keys("Enter") // default
 	s.wait("Jail name (jname)", 10*time.Second)
 	s.save("jconstruct-1")
 	s.keys("bad/name", "Enter")
