@@ -19,7 +19,9 @@ func jcreateCmd() *Command {
 		Opt: opt,
 		Usage: `  cbsd jcreate jname=web1 ver=busybox baserw=0 ip4_addr=DHCP vnet=1
   cbsd jcreate jconf=/path/web1.jconf
+  cbsd jcreate jname=web2 ver=busybox jprofile=vnet
 Values come from W/etc/defaults/jail-linux-default.conf (W/etc overrides it),
+then the named profile of jprofile= (jail-linux-<name>.conf, shipped: vnet),
 then the jconf file, then the command line. A missing base is reported with
 the command that builds it.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
