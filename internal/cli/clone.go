@@ -14,12 +14,14 @@ func jcloneCmd() *Command {
 		Usage: `  cbsd jclone old=web1 new=web2 host_hostname=web2.example ip4_addr=DHCP
 Without ip4_addr the clone keeps the source's address (as CBSD does).
 Scripts in jails-system/<old>/clone-local.d may make the new data directory
-on the storage side (all succeed: cbsd copies nothing; one fails: abort).`,
+on the storage side (all succeed: cbsd copies nothing; one fails: abort).
+A copy shows its progress on stderr; --quiet hides it.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			s, err := c.Service(ctx)
 			if err != nil {
 				return err
 			}
+			s.Progress = progressOut(c, a)
 			e, err := s.Clone(ctx, service.CloneRequest{Old: a.KV["old"], New: a.KV["new"],
 				Hostname: a.KV["host_hostname"], IP4: a.KV["ip4_addr"], CheckState: a.Value("checkstate", "1") != "0"})
 			if err != nil {

@@ -295,12 +295,13 @@ func applyVMProfile(c *Ctx, a *Args, osType, profile string) error {
 
 func bcloneCmd() *Command {
 	return &Command{Name: "bclone", Desc: "Copy a stopped VM under a new name (O(1) on btrfs and ZFS)",
-		Args: []string{"old", "new"},
+		Args: []string{"old", "new"}, Usage: "A copy shows its progress on stderr; --quiet hides it.",
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			s, err := c.Service(ctx)
 			if err != nil {
 				return err
 			}
+			s.Progress = progressOut(c, a)
 			if _, err := s.VMClone(ctx, a.KV["old"], a.KV["new"]); err != nil {
 				return err
 			}

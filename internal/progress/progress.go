@@ -23,7 +23,7 @@ func isTerminal(w io.Writer) (*os.File, bool) {
 // progress bar when w is a terminal, else a line at most twice a second
 // ("name: 42% (21.0 of 50.0 MiB, 3.2 MiB/s)"); nothing when w is nil.
 // Close prints the final state.
-func Bytes(w io.Writer, name string, total int64) io.WriteCloser {
+func Bytes(w io.Writer, name string, total int64) Meter {
 	if f, ok := isTerminal(w); ok {
 		return &barWriter{progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(name),
@@ -34,9 +34,18 @@ func Bytes(w io.Writer, name string, total int64) io.WriteCloser {
 	return &progressWriter{w: w, total: total, name: name, start: time.Now()}
 }
 
+// Meter counts bytes: written through it, or added when the caller
+// measures them another way.
+type Meter interface {
+	io.WriteCloser
+	Add(n int64)
+}
+
 type barWriter struct{ bar *progressbar.ProgressBar }
 
 func (b *barWriter) Write(p []byte) (int, error) { return b.bar.Write(p) }
+
+func (b *barWriter) Add(n int64) { b.bar.Add64(n) }
 
 func (b *barWriter) Close() error { return b.bar.Finish() }
 
@@ -51,12 +60,16 @@ type progressWriter struct {
 }
 
 func (p *progressWriter) Write(b []byte) (int, error) {
-	p.n += int64(len(b))
+	p.Add(int64(len(b)))
+	return len(b), nil
+}
+
+func (p *progressWriter) Add(n int64) {
+	p.n += n
 	if p.w != nil && time.Since(p.last) > 500*time.Millisecond {
 		p.last = time.Now()
 		p.print()
 	}
-	return len(b), nil
 }
 
 func (p *progressWriter) print() {

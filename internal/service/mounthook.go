@@ -75,7 +75,11 @@ func removeTree(p string) error {
 
 // backend is the storage backend of this node's jails-data.
 func (s *Service) backend() storage.Backend {
-	return storage.Select(s.Run, s.L.Path("jails-data"), s.NodeSetting("zfsfeat", "0") == "1")
+	b := storage.Select(s.Run, s.L.Path("jails-data"), s.NodeSetting("zfsfeat", "0") == "1")
+	if d, ok := b.(*storage.Dir); ok {
+		d.Progress = s.Progress
+	}
+	return b
 }
 
 // destroyData removes a data directory through its backend, never through

@@ -31,8 +31,10 @@ type Service struct {
 	Bhyve  *bhyve.Driver // VMs on FreeBSD (when set, VMs is not used)
 	Run    *sys.Runner
 	Log    *slog.Logger
-	Out    io.Writer         // progress messages for the user
-	Node   map[string]string // the "local" table: node settings
+	Out    io.Writer // progress messages for the user
+	// Progress shows long copies (jclone on plain directories); nil = quiet.
+	Progress io.Writer
+	Node     map[string]string // the "local" table: node settings
 }
 
 // LockTimeout bounds the wait for another operation on the same environment.
