@@ -20,9 +20,12 @@ func jcreateCmd() *Command {
 		Usage: `  cbsd jcreate jname=web1 ver=busybox baserw=0 ip4_addr=DHCP vnet=1
   cbsd jcreate jconf=/path/web1.jconf
   cbsd jcreate jname=web2 ver=busybox jprofile=vnet
+  cbsd jcreate jname=web3 ver=bookworm baserw=1 pkglist="nginx curl" user_pw_root=secret
 Values come from W/etc/defaults/jail-linux-default.conf (W/etc overrides it),
 then the named profile of jprofile= (jail-linux-<name>.conf, shipped: vnet),
-then the jconf file, then the command line. A missing base is reported with
+then the jconf file, then the command line. pkglist= installs packages with
+the base's apt-get at creation (baserw=1; the jail is started and stopped
+for it, and removed again if that fails); user_pw_root= sets root's password. A missing base is reported with
 the command that builds it.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			if _, ok := a.KV["jname"]; !ok && a.KV["jconf"] == "" {

@@ -90,7 +90,8 @@ func jconstructTUICmd() *Command {
 		Usage: `  cbsd jconstruct-tui   # keys: Tab/Enter next, Shift+Tab back, Space toggles, Ctrl+C quits
 Fields: jname, host_hostname, ip4_addr (DHCP), ver (installed bases), baserw,
 vnet, astart, interface, mnt_start/mnt_stop (executables; Tab completes the
-shipped NFSv4, GlusterFS and CephFS examples), jail options, root password.
+shipped NFSv4, GlusterFS and CephFS examples), jail options, packages (bases
+with apt-get), root password.
 Ends with "create and start", "create" (what cbsd jcreate does with the same
 values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
@@ -103,8 +104,10 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 				return err
 			}
 			var vers []string
+			packaged := map[string]bool{}
 			for _, b := range bs {
 				vers = append(vers, b.Ver)
+				packaged[b.Ver] = service.PackageManager(b.Path) != ""
 			}
 			if len(vers) == 0 {
 				return fmt.Errorf("no base is installed: build one first with cbsd mkbase ver=busybox (or ver=bookworm): %w", errdefs.ErrNotFound)
@@ -136,7 +139,7 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 					j.Options = append(j.Options, o)
 				}
 			}
-			setup := tui.JailSetup{Vers: vers, Hooks: hooks, Jconf: jconfPath, Exists: exists(ctx, s)}
+			setup := tui.JailSetup{Vers: vers, Hooks: hooks, Jconf: jconfPath, Exists: exists(ctx, s), Packaged: packaged}
 			if err := tui.Run(ctx, tui.JconstructForm(j, setup), c.Stdin, c.Stdout, alt); err != nil {
 				return tuiErr("jconstruct-tui", err)
 			}

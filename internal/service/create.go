@@ -241,6 +241,16 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 		return nil, fmt.Errorf("no base for ver=%s arch=%s (%s): build it with: cbsd mkbase ver=%s: %w",
 			e.Get("ver"), e.Get("arch"), baseDir, e.Get("ver"), errdefs.ErrNotFound)
 	}
+	pkgs, err := parsePkglist(knobs["pkglist"])
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) > 0 && (empty || PackageManager(baseDir) == "") {
+		return nil, fmt.Errorf("pkglist: base %s has no package manager (apt-get): %w", e.Get("ver"), errdefs.ErrNotSupported)
+	}
+	if len(pkgs) > 0 && !e.Bool("baserw") {
+		return nil, fmt.Errorf("pkglist needs baserw=1: apt installs into /usr, which a baserw=0 jail shares read-only: %w", errdefs.ErrInvalid)
+	}
 	// Canonical paths.
 	e.Set("path", s.L.JailPath(name))
 	if !e.IsSet("data") {
@@ -368,6 +378,16 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 			if err := s.Stop(ctx, name); err != nil {
 				s.printf("jcreate: create.d: %v (ignored)\n", err)
 			}
+		}
+	}
+	if len(pkgs) > 0 {
+		ol.Release()
+		if err := s.installPackages(ctx, name, pkgs); err != nil {
+			// Nothing half-made: the jail goes again.
+			if rerr := s.Remove(context.Background(), name); rerr != nil {
+				s.printf("jcreate: remove %s after the failure: %v\n", name, rerr)
+			}
+			return nil, fmt.Errorf("jcreate %s: %w", name, err)
 		}
 	}
 	if req.Jconf != "" && knobs["removejconf"] == "1" {

@@ -28,16 +28,18 @@ type Jail struct {
 	MntStart, MntStop                    string
 	Options                              []string // JailOptions that are on
 	RootPW                               string
+	Packages                             string // pkglist, for bases with a package manager
 	Action, JconfPath                    string
 }
 
 // JailSetup is what the form offers.
 type JailSetup struct {
-	Profiles []string                 // named jail profiles (jprofile=)
-	Vers     []string                 // installed bases
-	Exists   func(name string) bool   // a name already taken
-	Hooks    []string                 // shipped mount hook scripts (Ctrl+E completes them)
-	Jconf    func(name string) string // default jconf path for a name
+	Vers   []string                 // installed bases
+	Exists func(name string) bool   // a name already taken
+	Hooks  []string                 // shipped mount hook scripts (Ctrl+E completes them)
+	Jconf  func(name string) string // default jconf path for a name
+	// Packaged are the bases with a package manager (pkglist works).
+	Packaged map[string]bool
 }
 
 // Args are the jcreate arguments the Jail stands for.
@@ -76,6 +78,9 @@ func (j *Jail) Args() map[string]string {
 	}
 	if j.RootPW != "" {
 		a["user_pw_root"] = j.RootPW
+	}
+	if p := strings.TrimSpace(j.Packages); p != "" {
+		a["pkglist"] = p
 	}
 	return a
 }
@@ -164,6 +169,11 @@ func JconstructForm(j *Jail, s JailSetup) *huh.Form {
 			huh.NewInput().Title("mnt_stop hook").Value(&j.MntStop).Suggestions(s.Hooks).Validate(ValidHook),
 			huh.NewMultiSelect[string]().Title("Jail options").Options(opts...).Value(&j.Options).Height(10),
 		).Title("Storage and options"),
+		huh.NewGroup(
+			huh.NewInput().Title("Packages (pkglist)").
+				Description("Installed by apt at creation (a baserw jail), space-separated; empty: none").
+				Value(&j.Packages),
+		).Title("Packages").WithHideFunc(func() bool { return !s.Packaged[j.Ver] || !j.BaseRW }),
 		huh.NewGroup(
 			huh.NewInput().Title("Root password").Description("Empty: leave root's password as the base has it").
 				EchoMode(huh.EchoModePassword).Value(&j.RootPW),
