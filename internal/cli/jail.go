@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/cbsdgo/cbsd/internal/env"
@@ -52,8 +53,8 @@ the command that builds it.`,
 	}
 }
 
-// targets returns the jail names a command applies to: jname= (mask
-// allowed) and positional words.
+// targets returns the names a command applies to: jname= (mask allowed)
+// and positional words; masks match VMs for the b* commands, jails else.
 func targets(ctx context.Context, c *Ctx, a *Args) ([]string, error) {
 	var words []string
 	if v, ok := a.KV["jname"]; ok && v != "" {
@@ -68,7 +69,11 @@ func targets(ctx context.Context, c *Ctx, a *Args) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Names(ctx, "jail", words)
+	emulator := "jail"
+	if strings.HasPrefix(c.Cmd.Name, "b") {
+		emulator = "bhyve"
+	}
+	return s.Names(ctx, emulator, words)
 }
 
 // forEach runs fn for every target with bounded parallelism (the node's

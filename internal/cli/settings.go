@@ -190,9 +190,11 @@ func commands() []*Command {
 		jconstructTUICmd(), jcreateCmd(), jstartCmd(), jstopCmd(), jrestartCmd(), jremoveCmd(), jlsCmd(),
 		jexecCmd(), jloginCmd(), jsetCmd(), jgetCmd(), jrctlCmd(), jstatusCmd(), jswmodeCmd(),
 		jregisterCmd("jregister", ""), junregisterCmd("junregister", "jail"), jcloneCmd(), jrenameCmd(), jsnapshotCmd(),
+		exportCmd("jexport", "jails"), importCmd("jimport"),
 		// VMs.
 		bconstructTUICmd(), fetchISOCmd(), bcreateCmd(), bstartCmd(), bstopCmd(), brestartCmd(), bremoveCmd(), blsCmd(),
 		bconsoleCmd(), bcloneCmd(), jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"),
+		exportCmd("bexport", "VMs"), importCmd("bimport"),
 		// Tooling.
 		completionCmd(), versionCmd(),
 	}

@@ -45,7 +45,7 @@ func (d *Dir) watchCopy(src, dst string) (done func()) {
 	if d.Progress == nil {
 		return func() {}
 	}
-	total := treeSize(src)
+	total := TreeSize(src)
 	free0, ok := freeBytes(dst)
 	if total <= 0 || !ok {
 		return func() {}
@@ -75,8 +75,8 @@ func (d *Dir) watchCopy(src, dst string) (done func()) {
 	return func() { close(stop); <-finished }
 }
 
-// treeSize is the size of the regular files below dir.
-func treeSize(dir string) int64 {
+// TreeSize is the size of the regular files below dir.
+func TreeSize(dir string) int64 {
 	var n int64
 	filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
 		if err == nil && e.Type().IsRegular() {

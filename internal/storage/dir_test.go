@@ -29,7 +29,7 @@ func TestDirCloneProgress(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(dst, "etc", "f")); err != nil || st.Size() != 1<<20 {
 		t.Fatalf("copy: %v %v", st, err)
 	}
-	if treeSize(src) != 4<<20 {
-		t.Fatalf("treeSize %d", treeSize(src))
+	if TreeSize(src) != 4<<20 {
+		t.Fatalf("treeSize %d", TreeSize(src))
 	}
 }

@@ -1,0 +1,178 @@
+package img
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/sys"
+)
+
+// Runner runs external commands (sys.Runner).
+type Runner interface {
+	Run(ctx context.Context, c sys.Cmd) ([]byte, error)
+}
+
+// Spec is everything an image holds.
+type Spec struct {
+	Header                                     *Header // hdrver and img_flat_size are added
+	Rcconf, Fstab, Pkginfo, Descr, Info, Local []byte
+	SysDir                                     string // jails-system/<J>: SYSDATA (tar.gz, dsk*.vhd left out)
+	DataDir                                    string // DATA: a GNU tar of it
+	Exclude                                    []string
+	Compress                                   Compressor
+	// Progress is given the DATA bytes tar writes (before compression);
+	// nil = none.
+	Progress io.Writer
+}
+
+// Write writes the image to dst (through dst.part, renamed when complete)
+// and returns its size.
+func Write(ctx context.Context, run Runner, dst string, s Spec) (int64, error) {
+	part := dst + ".part"
+	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	ok := false
+	defer func() {
+		f.Close()
+		if !ok {
+			os.Remove(part)
+		}
+	}()
+	w := bufio.NewWriter(f)
+	// HEADER with the img_flat_size placeholder, patched at the end.
+	w.WriteString(startLine("HEADER"))
+	fmt.Fprintf(w, "hdrver=%s\n", env.Quote(HeaderVersion))
+	for _, k := range s.Header.Keys {
+		if k != "hdrver" && k != FlatSizeKey {
+			fmt.Fprintf(w, "%s=%s\n", k, env.Quote(s.Header.Vals[k]))
+		}
+	}
+	w.Flush()
+	flatAt, _ := f.Seek(0, io.SeekCurrent)
+	flatAt += int64(w.Buffered())
+	w.WriteString(flatSizePlaceholder)
+	w.WriteString(stopLine("HEADER"))
+	for _, t := range []struct {
+		part string
+		body []byte
+		none string
+	}{{"RCCONF", s.Rcconf, ""}, {"FSTAB", s.Fstab, ""}, {"PKGINFO", s.Pkginfo, "No pinfo\n"},
+		{"DESCR", s.Descr, "No descr\n"}, {"INFO", s.Info, "No info\n"}, {"LOCALFSTAB", s.Local, ""}} {
+		body := t.body
+		if len(body) == 0 {
+			body = []byte(t.none)
+		}
+		if len(body) > 0 && body[len(body)-1] != '\n' {
+			body = append(append([]byte{}, body...), '\n')
+		}
+		w.WriteString(startLine(t.part))
+		w.Write(body)
+		w.WriteString(stopLine(t.part))
+	}
+	// SYSDATA: tar.gz of the system directory.
+	w.WriteString(startLine("SYSDATA"))
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	sysName := filepath.Base(s.SysDir)
+	if _, err := run.Run(ctx, sys.Cmd{Argv: tarCreate(filepath.Dir(s.SysDir), sysName, true,
+		[]string{sysName + "/dsk[0-9]*.vhd"}), Stdout: f, Timeout: time.Hour}); err != nil {
+		return 0, fmt.Errorf("SYSDATA: %w", err)
+	}
+	if _, err := f.WriteString("\n" + stopLine("SYSDATA") + startLine("DATA")); err != nil {
+		return 0, err
+	}
+	flat, err := writeData(ctx, run, f, s)
+	if err != nil {
+		return 0, fmt.Errorf("DATA: %w", err)
+	}
+	if _, err := f.WriteString("\n" + stopLine("DATA")); err != nil {
+		return 0, err
+	}
+	// Patch img_flat_size over the start of its placeholder line.
+	if _, err := f.WriteAt([]byte(FlatSizeKey+"=\""+strconv.FormatInt(flat, 10)+"\"\n"), flatAt); err != nil {
+		return 0, err
+	}
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(part, dst); err != nil {
+		return 0, err
+	}
+	ok = true
+	return size, nil
+}
+
+// countingWriter counts what passes through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+	p io.Writer
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	if c.p != nil {
+		c.p.Write(b[:n])
+	}
+	return n, err
+}
+
+// writeData appends tar [| compressor] of the data directory to f and
+// returns the tar's size.
+func writeData(ctx context.Context, run Runner, f *os.File, s Spec) (int64, error) {
+	dataName := filepath.Base(s.DataDir)
+	var excl []string
+	for _, e := range s.Exclude {
+		excl = append(excl, dataName+"/"+strings.TrimPrefix(e, "/"))
+	}
+	tarArgv := tarCreate(filepath.Dir(s.DataDir), dataName, false, excl)
+	comp := s.Compress.Argv()
+	if comp == nil {
+		cw := &countingWriter{w: f, p: s.Progress}
+		_, err := run.Run(ctx, sys.Cmd{Argv: tarArgv, Stdout: cw, Timeout: 24 * time.Hour})
+		return cw.n, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var compErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, compErr = run.Run(ctx, sys.Cmd{Argv: comp, Stdin: pr, Stdout: f, Timeout: 24 * time.Hour})
+		pr.Close()
+		if compErr != nil {
+			cancel()
+		}
+	}()
+	cw := &countingWriter{w: pw, p: s.Progress}
+	_, tarErr := run.Run(ctx, sys.Cmd{Argv: tarArgv, Stdout: cw, Timeout: 24 * time.Hour})
+	pw.Close()
+	wg.Wait()
+	if err := errors.Join(tarErr, compErr); err != nil {
+		return 0, err
+	}
+	return cw.n, nil
+}
