@@ -1,7 +1,6 @@
 package img
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -66,15 +65,64 @@ func ParseHeader(b []byte) (*Header, error) {
 	return h, nil
 }
 
-// Reader walks an image's sections in order, streaming each.
+// Reader walks an image's sections in order, streaming each. It keeps
+// one buffer: a section reader scans it for its stop line and leaves what
+// follows for the next section.
 type Reader struct {
-	br   *bufio.Reader
-	part string
+	src  io.Reader
+	buf  []byte // buf[off:] is read but not consumed
+	off  int
+	eof  bool
 	body *sectionReader
 }
 
 // NewReader reads an image from r.
-func NewReader(r io.Reader) *Reader { return &Reader{br: bufio.NewReaderSize(r, 1<<20)} }
+func NewReader(r io.Reader) *Reader { return &Reader{src: r, buf: make([]byte, 0, 1<<20)} }
+
+// fill reads more input, first dropping what was consumed.
+func (r *Reader) fill() error {
+	if r.eof {
+		return io.EOF
+	}
+	if r.off > 0 && (r.off > len(r.buf)/2 || len(r.buf) == cap(r.buf)) {
+		n := copy(r.buf, r.buf[r.off:])
+		r.buf, r.off = r.buf[:n], 0
+	}
+	if len(r.buf) == cap(r.buf) {
+		r.buf = append(r.buf, make([]byte, len(r.buf))...)[:len(r.buf)]
+	}
+	n, err := r.src.Read(r.buf[len(r.buf):cap(r.buf)])
+	r.buf = r.buf[:len(r.buf)+n]
+	if err == io.EOF {
+		r.eof = true
+		if n > 0 {
+			return nil
+		}
+	}
+	return err
+}
+
+// line reads one line (with its newline) of at most 4 KiB.
+func (r *Reader) line() (string, error) {
+	for {
+		if i := bytes.IndexByte(r.buf[r.off:], '\n'); i >= 0 {
+			l := string(r.buf[r.off : r.off+i+1])
+			r.off += i + 1
+			return l, nil
+		}
+		if len(r.buf)-r.off > 4096 {
+			return "", fmt.Errorf("image: expected a ___NCSTART_ line: %w", errdefs.ErrInvalid)
+		}
+		if err := r.fill(); err != nil {
+			if err == io.EOF && len(r.buf) > r.off {
+				l := string(r.buf[r.off:])
+				r.off = len(r.buf)
+				return l, nil
+			}
+			return "", err
+		}
+	}
+}
 
 // Next moves to the next section and returns its name and content; the
 // previous section's unread content is skipped. io.EOF ends the image.
@@ -84,11 +132,11 @@ func (r *Reader) Next() (string, io.Reader, error) {
 			return "", nil, err
 		}
 	}
-	line, err := r.br.ReadString('\n')
+	line, err := r.line()
 	for err == nil && strings.TrimSpace(line) == "" {
-		line, err = r.br.ReadString('\n')
+		line, err = r.line()
 	}
-	if err == io.EOF && line == "" {
+	if err == io.EOF {
 		return "", nil, io.EOF
 	}
 	if err != nil {
@@ -99,88 +147,80 @@ func (r *Reader) Next() (string, io.Reader, error) {
 	if !ok || !ok2 || part == "" {
 		return "", nil, fmt.Errorf("image: expected a ___NCSTART_ line, found %.60q: %w", line, errdefs.ErrInvalid)
 	}
-	r.part = part
-	r.body = &sectionReader{br: r.br, delim: []byte("\n" + stopLine(part)), pending: []byte("\n"), skip: 1, text: !binary(part)}
+	r.body = &sectionReader{r: r, stop: []byte(stopLine(part)), delim: []byte("\n" + stopLine(part)), text: !binary(part), lineStart: true}
 	return part, r.body, nil
 }
 
-// sectionReader yields bytes up to "\n___NCSTOP_<PART>=1\n". The stop line
-// must start a line; a virtual newline before the content lets an empty
-// section end at once. Text sections keep the newline that ends their last
-// line; binary ones drop the one written after their data.
+// sectionReader yields a section's content: everything up to its stop
+// line, which must start a line. Text sections keep the newline that ends
+// their last line (and may be empty: the stop line right after the start
+// line); binary ones drop the newline written after their data.
 type sectionReader struct {
-	br      *bufio.Reader
-	delim   []byte
-	pending []byte // bytes read but not yet returned (may hold a partial delimiter)
-	skip    int    // leading pending bytes already returned or not content
-	text    bool
-	done    bool
+	r         *Reader
+	stop      []byte
+	delim     []byte // "\n" + stop
+	text      bool
+	lineStart bool // the next byte starts a line (text: the stop line may come)
+	scanned   int  // bytes at buf[off:off+scanned] cannot start a delimiter
+	done      bool
 }
 
 func (s *sectionReader) Read(p []byte) (int, error) {
-	for {
-		if s.done {
-			return 0, io.EOF
-		}
-		if i := bytes.Index(s.pending, s.delim); i >= 0 {
-			end := i
-			if s.text && i+1 > s.skip {
-				end = i + 1 // the newline ending the text's last line
+	r := s.r
+	for !s.done {
+		data := r.buf[r.off:]
+		if s.lineStart && s.text {
+			if bytes.HasPrefix(data, s.stop) {
+				r.off += len(s.stop)
+				s.done = true
+				break
 			}
-			if end > s.skip {
-				n := copy(p, s.pending[s.skip:end])
-				s.skip += n
+			if len(data) < len(s.stop) && bytes.HasPrefix(s.stop, data) && !r.eof {
+				if err := s.fill(); err != nil {
+					return 0, err
+				}
+				continue
+			}
+		}
+		if i := bytes.Index(data[s.scanned:], s.delim); i >= 0 {
+			end := s.scanned + i // content ends here (binary) or after this newline (text)
+			if s.text {
+				end++
+			}
+			if end > 0 {
+				n := copy(p, data[:end])
+				r.off += n
+				s.scanned = max(0, s.scanned-n)
+				s.lineStart = p[n-1] == '\n'
 				return n, nil
 			}
-			s.done, s.pending = true, nil
-			return 0, io.EOF
+			if s.text {
+				r.off += len(s.stop)
+			} else {
+				r.off += len(s.delim)
+			}
+			s.done = true
+			break
 		}
-		// Bytes that cannot start a delimiter any more are content.
-		if safe := len(s.pending) - len(s.delim) + 1; safe > s.skip {
-			n := copy(p, s.pending[s.skip:safe])
-			s.skip += n
+		s.scanned = max(s.scanned, len(data)-len(s.delim)+1)
+		if s.scanned > 0 {
+			n := copy(p, data[:s.scanned])
+			r.off += n
+			s.scanned -= n
+			s.lineStart = p[n-1] == '\n'
 			return n, nil
 		}
-		chunk, err := s.peekChunk()
-		if err != nil {
-			if err == io.EOF {
-				return 0, fmt.Errorf("image: section ends without %q: %w", strings.TrimSpace(string(s.delim)), errdefs.ErrInvalid)
-			}
+		if err := s.fill(); err != nil {
 			return 0, err
 		}
-		s.compact()
-		s.pending = append(s.pending, chunk...)
 	}
+	return 0, io.EOF
 }
 
-// compact drops returned bytes that can no longer be part of a delimiter.
-func (s *sectionReader) compact() {
-	drop := min(s.skip, len(s.pending)-(len(s.delim)-1))
-	if drop > 0 {
-		s.pending = append(s.pending[:0:0], s.pending[drop:]...)
-		s.skip -= drop
+func (s *sectionReader) fill() error {
+	err := s.r.fill()
+	if err == io.EOF {
+		return fmt.Errorf("image: section ends without %q: %w", strings.TrimSpace(string(s.stop)), errdefs.ErrInvalid)
 	}
-}
-
-// peekChunk reads more input, but never past the end of this section's
-// delimiter, so the next section's bytes stay in the bufio.Reader.
-func (s *sectionReader) peekChunk() ([]byte, error) {
-	buf, err := s.br.Peek(s.br.Buffered())
-	if len(buf) == 0 {
-		if _, err = s.br.Peek(1); err != nil {
-			return nil, err
-		}
-		buf, _ = s.br.Peek(s.br.Buffered())
-	}
-	// Look for the delimiter across the boundary of what we hold.
-	probe := append(append([]byte{}, s.pending[max(0, len(s.pending)-len(s.delim)):]...), buf...)
-	if i := bytes.Index(probe, s.delim); i >= 0 {
-		take := i + len(s.delim) - (len(probe) - len(buf))
-		chunk := make([]byte, take)
-		io.ReadFull(s.br, chunk)
-		return chunk, nil
-	}
-	chunk := make([]byte, len(buf))
-	io.ReadFull(s.br, chunk)
-	return chunk, nil
+	return err
 }

@@ -109,9 +109,6 @@ func Write(ctx context.Context, run Runner, dst string, s Spec) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := f.Sync(); err != nil {
-		return 0, err
-	}
 	if err := os.Rename(part, dst); err != nil {
 		return 0, err
 	}
