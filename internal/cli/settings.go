@@ -196,6 +196,6 @@ func commands() []*Command {
 		bconsoleCmd(), bcloneCmd(), jregisterCmd("bregister", "bhyve"), junregisterCmd("bunregister", "bhyve"),
 		exportCmd("bexport", "VMs"), importCmd("bimport"),
 		// Tooling.
-		completionCmd(), versionCmd(),
+		completionCmd(), versionCmd(), imagesCmd(),
 	}
 }
