@@ -21,12 +21,17 @@ func jcreateCmd() *Command {
 		Usage: `  cbsd jcreate jname=web1 ver=busybox baserw=0 ip4_addr=DHCP vnet=1
   cbsd jcreate jconf=/path/web1.jconf
   cbsd jcreate jname=web2 ver=busybox jprofile=vnet
+  cbsd jcreate jname=web4 from=nginx ip4_addr=DHCP     # an image: name, path or URL
   cbsd jcreate jname=web3 ver=bookworm baserw=1 pkglist="nginx curl" user_pw_root=secret
 Values come from W/etc/defaults/jail-linux-default.conf (W/etc overrides it),
 then the named profile of jprofile= (jail-linux-<name>.conf, shipped: vnet),
 then the jconf file, then the command line. pkglist= installs packages with
 the base's apt-get at creation (baserw=1; the jail is started and stopped
-for it, and removed again if that fails); user_pw_root= sets root's password. A missing base is reported with
+for it, and removed again if that fails); user_pw_root= sets root's password.
+from= takes an image: a file, a name in W/import (else fetched from the
+repository, see cbsd repo), or an http(s) URL (downloaded to W/import); on
+btrfs and ZFS its data is kept as a gold copy and cloned, so a second jail
+from the same image is instant. A missing base is reported with
 the command that builds it.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			if _, ok := a.KV["jname"]; !ok && a.KV["jconf"] == "" {
@@ -41,8 +46,11 @@ the command that builds it.`,
 			if err != nil {
 				return err
 			}
-			_, err = s.Create(ctx, service.CreateRequest{Args: a.KV, Jconf: a.KV["jconf"]})
-			if err != nil {
+			if from := a.KV["from"]; from != "" && from != "0" {
+				if err := createFrom(ctx, c, a, s, from); err != nil {
+					return err
+				}
+			} else if _, err = s.Create(ctx, service.CreateRequest{Args: a.KV, Jconf: a.KV["jconf"]}); err != nil {
 				return err
 			}
 			if a.KV["runasap"] == "1" {

@@ -27,7 +27,8 @@ const maxText = 16 << 20
 // Extract reads an image from r. The text sections are returned; when
 // SYSDATA begins, prepare (given the text sections) names the existing
 // directories SYSDATA and DATA are unpacked into (the archives' top
-// directory, the source's name, is dropped).
+// directory, the source's name, is dropped); an empty DATA directory
+// skips DATA (the image is read no further).
 func Extract(ctx context.Context, run Runner, r io.Reader, prepare func(*Image) (sysDir, dataDir string, err error)) (*Image, error) {
 	ir := NewReader(r)
 	im := &Image{}
@@ -56,6 +57,9 @@ func Extract(ctx context.Context, run Runner, r io.Reader, prepare func(*Image) 
 			}
 			dir := sysDir
 			if part == "DATA" {
+				if dataDir == "" {
+					return im, nil // the caller has the data already
+				}
 				dir = dataDir
 			}
 			if err := unpack(ctx, run, body, dir); err != nil {

@@ -3,6 +3,8 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +118,10 @@ type ImportRequest struct {
 	NewName     string // new_jname
 	NewIP4      string // new_ip4_addr (DHCP allocates from the pool)
 	NewHostname string // new_host_hostname
+	// Gold keeps the image's data as a "gold" copy on btrfs and ZFS
+	// (jails-data/.gold-<sha256>-data) and clones it: the first import
+	// unpacks, later ones of the same image take no time (jcreate from=).
+	Gold bool
 }
 
 // ImagePath resolves jimport's jname=: an existing file, else
@@ -149,6 +155,14 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*env.Env, erro
 		return nil, err
 	}
 	defer f.Close()
+	gold := ""
+	if req.Gold && s.backend().Name() != "dir" {
+		sum, err := fileSHA256(path)
+		if err != nil {
+			return nil, err
+		}
+		gold = s.L.Path("jails-data", ".gold-"+sum[:32]+"-data")
+	}
 	r := revert.New()
 	defer r.Fail()
 	var e *env.Env
@@ -186,6 +200,21 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*env.Env, erro
 		}
 		r.Add(func() { removeTree(sysDir) })
 		b := s.backend()
+		if gold != "" {
+			if exists(gold + ".ok") {
+				if err := b.Clone(ctx, gold, data); err != nil {
+					return "", "", fmt.Errorf("clone %s (%s backend): %w", gold, b.Name(), err)
+				}
+				r.Add(func() { s.destroyData(context.Background(), data) })
+				return sysDir, "", nil
+			}
+			s.destroyData(ctx, gold) // an unfinished one
+			if err := b.Create(ctx, gold); err != nil {
+				return "", "", fmt.Errorf("create %s (%s backend): %w", gold, b.Name(), err)
+			}
+			r.Add(func() { s.destroyData(context.Background(), gold) })
+			return sysDir, gold, nil
+		}
 		if err := b.Create(ctx, data); err != nil {
 			return "", "", fmt.Errorf("create %s (%s backend): %w", data, b.Name(), err)
 		}
@@ -204,6 +233,18 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*env.Env, erro
 		return nil, fmt.Errorf("import %s: %w", path, err)
 	}
 	name := e.Name()
+	if gold != "" && !exists(gold+".ok") {
+		// First use of this image: the gold copy is complete; keep it.
+		if err := os.WriteFile(gold+".ok", []byte(path+"\n"), 0o644); err != nil {
+			return nil, err
+		}
+		r.Add(func() { os.Remove(gold + ".ok") })
+		b := s.backend()
+		if err := b.Clone(ctx, gold, s.L.DataDir(name)); err != nil {
+			return nil, fmt.Errorf("clone %s (%s backend): %w", gold, b.Name(), err)
+		}
+		r.Add(func() { s.destroyData(context.Background(), s.L.DataDir(name)) })
+	}
 	// The extracted system dir carries the source's descriptor: this
 	// node's comes from Register.
 	os.Remove(filepath.Join(s.L.SysDir(name), "rc.conf_"+oldName))
@@ -299,4 +340,18 @@ func ImageInfo(path string) (*img.Image, error) {
 		return nil, fmt.Errorf("%s: %w: %w", path, errNotImage, err)
 	}
 	return im, nil
+}
+
+// fileSHA256 is the hex SHA-256 of a file.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

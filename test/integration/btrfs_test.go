@@ -118,6 +118,27 @@ func TestBtrfsClone(t *testing.T) {
 	if out := n.ok("jsnapshot", "jname=big1", "mode=list", "header=0"); strings.TrimSpace(out) != "" {
 		t.Fatalf("after destroyall: %q", out)
 	}
+	// jcreate from= an image: the first jail unpacks it into a gold copy,
+	// the second is a clone of that copy (shared extents, no unpacking).
+	n.ok("jexport", "jname=big1", "compress=zstd")
+	n.ok("jcreate", "jname=img1", "from="+filepath.Join(n.W, "export/big1.img"), "ip4_addr=0")
+	start = time.Now()
+	n.ok("jcreate", "jname=img2", "from="+filepath.Join(n.W, "export/big1.img"), "ip4_addr=0")
+	t.Logf("second jcreate from= the same 500 MB image on btrfs: %s", time.Since(start))
+	out, err = exec.Command("btrfs", "filesystem", "du", "-s", "--raw", filepath.Join(n.W, "jails-data/img2-data")).Output()
+	if err != nil {
+		t.Fatalf("btrfs filesystem du: %v", err)
+	}
+	lines = strings.Split(strings.TrimSpace(string(out)), "\n")
+	f = strings.Fields(lines[len(lines)-1])
+	if excl, _ := strconv.ParseInt(f[1], 10, 64); excl > 10<<20 {
+		t.Fatalf("img2 is not a clone: %d exclusive bytes\n%s", excl, out)
+	}
+	if golds, _ := filepath.Glob(filepath.Join(n.W, "jails-data/.gold-*-data")); len(golds) != 1 {
+		t.Fatalf("gold copies: %v", golds)
+	}
+	n.ok("jremove", "img1")
+	n.ok("jremove", "img2")
 	n.ok("jremove", "big1")
 	n.ok("jremove", "big2")
 	if out, _ := exec.Command("btrfs", "subvolume", "list", mnt).Output(); strings.Contains(string(out), "big") {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"math/rand"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -332,5 +334,63 @@ func TestExportImportVM(t *testing.T) {
 	}
 	if out := n2.ok("bls", "header=0", "display=jname,vm_ram"); !strings.Contains(out, "vm2") {
 		t.Fatalf("bls: %s", out)
+	}
+}
+
+// TestCreateFrom: jcreate from= an image in a signed repository (fetched,
+// verified, imported), from a path, and from a URL.
+func TestCreateFrom(t *testing.T) {
+	n1 := newNamedNode(t, "from1")
+	n1.busybox()
+	n1.ok("jcreate", "jname=tmpl", "ver=busybox", "ip4_addr=0")
+	data := filepath.Join(n1.W, "jails-data/tmpl-data")
+	os.WriteFile(filepath.Join(data, "root/app.conf"), []byte("listen 8080\n"), 0o644)
+	want := treeHash(t, data)
+	n1.ok("jexport", "jname=tmpl", "compress=zstd")
+	image := filepath.Join(n1.W, "export/tmpl.img")
+	tree := t.TempDir()
+	n1.ok("repo", "action=keygen", "name=k1")
+	n1.ok("repo", "action=publish", "dir="+tree, "key="+filepath.Join(n1.W, "etc/keys/k1.key"), "name=webapp", "ver=1.0", image)
+
+	n2 := newNamedNode(t, "from2")
+	n2.busybox()
+	pub, _ := os.ReadFile(filepath.Join(n1.W, "etc/keys/k1.pub"))
+	os.WriteFile(filepath.Join(n2.W, "etc/repo.keys"), pub, 0o644)
+	out := n2.ok("jcreate", "jname=app1", "from=webapp", "repo="+tree, "ip4_addr=DHCP")
+	if !strings.Contains(out, "sha256 verified") || !strings.Contains(out, "app1 created from webapp") {
+		t.Fatalf("jcreate from repository: %s", out)
+	}
+	if treeHash(t, filepath.Join(n2.W, "jails-data/app1-data")) != want {
+		t.Fatal("app1's data differs from the image's")
+	}
+	if s := n2.settings("app1", false); s["host_hostname"] != "app1.my.domain" || !strings.HasPrefix(s["ip4_addr"], "10.231.") {
+		t.Fatalf("app1: %v", s)
+	}
+	n2.ok("jstart", "app1")
+	if out := n2.ok("jexec", "jname=app1", "cat", "/root/app.conf"); out != "listen 8080\n" {
+		t.Fatalf("app1: %q", out)
+	}
+	n2.ok("jstop", "app1")
+	// From the image now in W/import (no repository needed), and from a path.
+	n2.ok("jcreate", "jname=app2", "from=webapp", "ip4_addr=0")
+	n2.ok("jcreate", "jname=app3", "from="+image, "ip4_addr=0", "host_hostname=three.example")
+	if s := n2.settings("app3", false); s["host_hostname"] != "three.example" {
+		t.Fatalf("app3: %v", s)
+	}
+	// From a URL.
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(image))))
+	defer srv.Close()
+	if out := n2.ok("jcreate", "jname=app4", "from="+srv.URL+"/tmpl.img", "ip4_addr=0"); !strings.Contains(out, "app4 created") {
+		t.Fatalf("from URL: %s", out)
+	}
+	if treeHash(t, filepath.Join(n2.W, "jails-data/app4-data")) != want {
+		t.Fatal("app4's data differs")
+	}
+	// An unknown image is an error and leaves nothing.
+	if out := n2.fail("jcreate", "jname=app5", "from=nosuch", "ip4_addr=0"); !strings.Contains(out, "nosuch") {
+		t.Fatalf("unknown image: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(n2.W, "jails-system/app5")); err == nil {
+		t.Fatal("app5 left behind")
 	}
 }
