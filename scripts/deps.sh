@@ -2,7 +2,7 @@
 # Installs the Debian packages cbsd needs (idempotent); "deps.sh test" adds
 # what the tests run for real: GlusterFS, Ceph, btrfs, QEMU.
 set -euo pipefail
-pkgs=(runc busybox-static debootstrap iproute2 bsdutils ca-certificates util-linux xz-utils openssl)
+pkgs=(runc busybox-static debootstrap iproute2 bsdutils ca-certificates util-linux xz-utils zstd openssl)
 if [ "${1:-}" = test ]; then
 	pkgs+=(glusterfs-server glusterfs-client btrfs-progs rsync ceph ceph-fuse ceph-mds uuid-runtime
 		qemu-system-x86 qemu-utils kmod tmux zsh)

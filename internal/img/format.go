@@ -217,6 +217,51 @@ func (s *sectionReader) Read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// WriteTo writes the rest of the section to w straight from the buffer
+// (io.Copy uses it: no intermediate copy, large writes).
+func (s *sectionReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		r := s.r
+		if s.done {
+			return total, nil
+		}
+		data := r.buf[r.off:]
+		// Let Read decide the delicate cases (line starts, the stop line in
+		// view); hand over the plain middle of the content directly.
+		if !(s.lineStart && s.text) && bytes.Index(data[s.scanned:], s.delim) < 0 {
+			if safe := len(data) - len(s.delim) + 1; safe > 0 {
+				n, err := w.Write(data[:safe])
+				r.off += n
+				s.scanned = max(0, max(s.scanned, safe)-n)
+				total += int64(n)
+				if n > 0 {
+					s.lineStart = data[n-1] == '\n'
+				}
+				if err != nil {
+					return total, err
+				}
+				continue
+			}
+		}
+		buf := make([]byte, 32<<10)
+		n, err := s.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 func (s *sectionReader) fill() error {
 	err := s.r.fill()
 	if err == io.EOF {

@@ -26,6 +26,13 @@ func build(parts [][2]string) []byte {
 
 func readAll(t *testing.T, r io.Reader) [][2]string {
 	t.Helper()
+	return readSections(t, r, false)
+}
+
+// readSections reads every section with io.ReadAll, or with io.Copy (which
+// takes the section reader's WriteTo).
+func readSections(t *testing.T, r io.Reader, copyTo bool) [][2]string {
+	t.Helper()
 	ir := NewReader(r)
 	var out [][2]string
 	for {
@@ -36,7 +43,14 @@ func readAll(t *testing.T, r io.Reader) [][2]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := io.ReadAll(body)
+		var b []byte
+		if copyTo {
+			var buf bytes.Buffer
+			_, err = io.Copy(&buf, body)
+			b = buf.Bytes()
+		} else {
+			b, err = io.ReadAll(body)
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -46,7 +60,7 @@ func readAll(t *testing.T, r io.Reader) [][2]string {
 
 func TestSections(t *testing.T) {
 	rnd := rand.New(rand.NewSource(1))
-	blob := make([]byte, 3<<20)
+	blob := make([]byte, 512<<10)
 	rnd.Read(blob)
 	// Binary content holding look-alike markers that do not start a line,
 	// a partial delimiter at its end, and newlines.
@@ -64,11 +78,14 @@ func TestSections(t *testing.T) {
 	}
 	img := build(parts)
 	for name, r := range map[string]io.Reader{
-		"whole":    bytes.NewReader(img),
-		"bytewise": iotest.OneByteReader(bytes.NewReader(img)),
-		"halves":   iotest.HalfReader(bytes.NewReader(img)),
+		"whole":         bytes.NewReader(img),
+		"bytewise":      iotest.OneByteReader(bytes.NewReader(img)),
+		"halves":        iotest.HalfReader(bytes.NewReader(img)),
+		"whole+copy":    bytes.NewReader(img),
+		"bytewise+copy": iotest.OneByteReader(bytes.NewReader(img)),
+		"halves+copy":   iotest.HalfReader(bytes.NewReader(img)),
 	} {
-		got := readAll(t, r)
+		got := readSections(t, r, strings.HasSuffix(name, "+copy"))
 		if len(got) != len(parts) {
 			t.Fatalf("%s: %d sections", name, len(got))
 		}

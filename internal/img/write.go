@@ -2,12 +2,15 @@ package img
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -147,6 +150,9 @@ func writeData(ctx context.Context, run Runner, f *os.File, s Spec) (int64, erro
 		_, err := run.Run(ctx, sys.Cmd{Argv: tarArgv, Stdout: cw, Timeout: 24 * time.Hour})
 		return cw.n, err
 	}
+	if s.Progress == nil && totalsSupported() {
+		return pipeData(ctx, run, f, append(tarArgv[:len(tarArgv):len(tarArgv)], "--totals"), comp)
+	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return 0, err
@@ -172,4 +178,43 @@ func writeData(ctx context.Context, run Runner, f *os.File, s Spec) (int64, erro
 		return 0, err
 	}
 	return cw.n, nil
+}
+
+// totalsSupported: GNU tar reports the bytes it wrote with --totals.
+func totalsSupported() bool { return runtime.GOOS == "linux" }
+
+var totalsRE = regexp.MustCompile(`Total bytes written: ([0-9]+)`)
+
+// pipeData runs tar straight into the compressor (no copy through this
+// process) and takes the tar's size from tar --totals.
+func pipeData(ctx context.Context, run Runner, f *os.File, tarArgv, comp []string) (int64, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var compErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, compErr = run.Run(ctx, sys.Cmd{Argv: comp, Stdin: pr, Stdout: f, Timeout: 24 * time.Hour})
+		pr.Close()
+		if compErr != nil {
+			cancel()
+		}
+	}()
+	var stderr bytes.Buffer
+	_, tarErr := run.Run(ctx, sys.Cmd{Argv: tarArgv, Stdout: pw, Stderr: &stderr, Timeout: 24 * time.Hour})
+	pw.Close()
+	wg.Wait()
+	if err := errors.Join(tarErr, compErr); err != nil {
+		return 0, err
+	}
+	m := totalsRE.FindStringSubmatch(stderr.String())
+	if m == nil {
+		return 0, fmt.Errorf("tar --totals printed no total: %q", stderr.String())
+	}
+	return strconv.ParseInt(m[1], 10, 64)
 }
