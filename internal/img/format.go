@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/cbsdgo/cbsd/internal/env"
@@ -72,6 +73,7 @@ type Reader struct {
 	src  io.Reader
 	buf  []byte // buf[off:] is read but not consumed
 	off  int
+	read int64 // bytes read from src
 	eof  bool
 	body *sectionReader
 }
@@ -93,6 +95,7 @@ func (r *Reader) fill() error {
 	}
 	n, err := r.src.Read(r.buf[len(r.buf):cap(r.buf)])
 	r.buf = r.buf[:len(r.buf)+n]
+	r.read += int64(n)
 	if err == io.EOF {
 		r.eof = true
 		if n > 0 {
@@ -268,4 +271,31 @@ func (s *sectionReader) fill() error {
 		return fmt.Errorf("image: section ends without %q: %w", strings.TrimSpace(string(s.stop)), errdefs.ErrInvalid)
 	}
 	return err
+}
+
+// tail (called before the section is read) reports where the current
+// section's content starts in src and,
+// when src is a regular file whose last bytes are this section's stop
+// line, how long the content is: then it can be read from the file
+// directly. ok is false otherwise.
+func (r *Reader) tail() (f *os.File, off, n int64, ok bool) {
+	f, isFile := r.src.(*os.File)
+	s := r.body
+	if !isFile || s == nil || s.text {
+		return nil, 0, 0, false
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil, 0, 0, false
+	}
+	off = r.read - int64(len(r.buf)-r.off)
+	end := st.Size() - int64(len(s.delim))
+	tailb := make([]byte, len(s.delim))
+	if end < off {
+		return nil, 0, 0, false
+	}
+	if _, err := f.ReadAt(tailb, end); err != nil || !bytes.Equal(tailb, s.delim) {
+		return nil, 0, 0, false
+	}
+	return f, off, end - off, true
 }

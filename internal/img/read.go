@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
@@ -59,6 +60,14 @@ func Extract(ctx context.Context, run Runner, r io.Reader, prepare func(*Image) 
 			if part == "DATA" {
 				if dataDir == "" {
 					return im, nil // the caller has the data already
+				}
+				if f, off, n, ok := ir.tail(); ok {
+					// The image's last section, in a file: the decompressor
+					// reads it from the page cache, not through this process.
+					if err := unpackRange(ctx, run, f, off, n, dataDir); err != nil {
+						return im, fmt.Errorf("image DATA: %w", err)
+					}
+					return im, nil
 				}
 				dir = dataDir
 			}
@@ -122,8 +131,15 @@ func unpack(ctx context.Context, run Runner, body io.Reader, dir string) error {
 	if len(head) == 0 {
 		return nil // an empty section (nothing was archived)
 	}
-	var in io.Reader = br
-	dec := decompressor(head)
+	err := unpackStream(ctx, run, br, decompressor(head), dir)
+	// tar may stop before the end of the stream (trailing zero blocks):
+	// drain what is left so the next section can be read.
+	io.Copy(io.Discard, br)
+	return err
+}
+
+// unpackStream runs [dec |] tar -x with in as the input.
+func unpackStream(ctx context.Context, run Runner, in io.Reader, dec []string, dir string) error {
 	if dec == nil {
 		_, err := run.Run(ctx, sys.Cmd{Argv: tarExtract(dir), Stdin: in, Timeout: 24 * time.Hour})
 		return err
@@ -148,11 +164,29 @@ func unpack(ctx context.Context, run Runner, body io.Reader, dir string) error {
 	_, tarErr := run.Run(ctx, sys.Cmd{Argv: tarExtract(dir), Stdin: pr, Timeout: 24 * time.Hour})
 	pr.Close()
 	wg.Wait()
-	// tar may stop before the decompressor's end of stream (trailing zero
-	// blocks): drain what is left so the next section can be read.
-	io.Copy(io.Discard, br)
 	if tarErr == nil && decErr != nil && strings.Contains(decErr.Error(), "broken pipe") {
 		decErr = nil // tar had all it needed and closed its input first
 	}
 	return errors.Join(tarErr, decErr)
+}
+
+// unpackRange unpacks the archive at off..off+n of f into dir.
+func unpackRange(ctx context.Context, run Runner, f *os.File, off, n int64, dir string) error {
+	head := make([]byte, 8)
+	f.ReadAt(head, off)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	copied := make(chan error, 1)
+	go func() {
+		copied <- copyRange(pw, f, off, n)
+		pw.Close()
+	}()
+	err = unpackStream(ctx, run, pr, decompressor(head), dir)
+	pr.Close()
+	if cerr := <-copied; err == nil && cerr != nil && !errors.Is(cerr, syscall.EPIPE) {
+		err = cerr
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package img
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -45,23 +46,31 @@ func TestWriteRead(t *testing.T) {
 			SysDir: sysDir, DataDir: data, Compress: comp, Progress: c.progress}); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		f, _ := os.Open(dst)
-		out := filepath.Join(root, "out-"+c.name)
-		os.MkdirAll(filepath.Join(out, "sys"), 0o755)
-		os.MkdirAll(filepath.Join(out, "data"), 0o755)
-		im, err := Extract(context.Background(), run, f, func(*Image) (string, string, error) {
-			return filepath.Join(out, "sys"), filepath.Join(out, "data"), nil
-		})
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: extract: %v", c.name, err)
-		}
-		sizes[c.name] = im.Header.Get(FlatSizeKey)
-		if b, _ := os.ReadFile(filepath.Join(out, "data/etc/motd")); len(b) != 30000 {
-			t.Fatalf("%s: motd %d bytes", c.name, len(b))
-		}
-		if b, _ := os.ReadFile(filepath.Join(out, "sys/descr")); string(b) != "d\n" {
-			t.Fatalf("%s: descr %q", c.name, b)
+		// From the file (DATA straight from the page cache) and from a
+		// stream (through the section reader).
+		for _, stream := range []bool{false, true} {
+			f, _ := os.Open(dst)
+			var in io.Reader = f
+			if stream {
+				in = io.MultiReader(f)
+			}
+			out := filepath.Join(root, fmt.Sprintf("out-%s-%v", c.name, stream))
+			os.MkdirAll(filepath.Join(out, "sys"), 0o755)
+			os.MkdirAll(filepath.Join(out, "data"), 0o755)
+			im, err := Extract(context.Background(), run, in, func(*Image) (string, string, error) {
+				return filepath.Join(out, "sys"), filepath.Join(out, "data"), nil
+			})
+			f.Close()
+			if err != nil {
+				t.Fatalf("%s: extract: %v", c.name, err)
+			}
+			sizes[c.name] = im.Header.Get(FlatSizeKey)
+			if b, _ := os.ReadFile(filepath.Join(out, "data/etc/motd")); len(b) != 30000 {
+				t.Fatalf("%s (stream %v): motd %d bytes", c.name, stream, len(b))
+			}
+			if b, _ := os.ReadFile(filepath.Join(out, "sys/descr")); string(b) != "d\n" {
+				t.Fatalf("%s: descr %q", c.name, b)
+			}
 		}
 		if _, err := os.Stat(dst + ".part"); err == nil {
 			t.Fatalf("%s: .part left", c.name)
