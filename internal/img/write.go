@@ -29,7 +29,7 @@ type Runner interface {
 type Spec struct {
 	Header                                     *Header // hdrver and img_flat_size are added
 	Rcconf, Fstab, Pkginfo, Descr, Info, Local []byte
-	SysDir                                     string // jails-system/<J>: SYSDATA (tar.gz, dsk*.vhd left out)
+	SysDir                                     string // jails-system/<J>: SYSDATA (tar.gz; disks, the ownership lock and sockets left out)
 	DataDir                                    string // DATA: a GNU tar of it
 	Exclude                                    []string
 	Compress                                   Compressor
@@ -91,7 +91,7 @@ func Write(ctx context.Context, run Runner, dst string, s Spec) (int64, error) {
 	}
 	sysName := filepath.Base(s.SysDir)
 	if _, err := run.Run(ctx, sys.Cmd{Argv: tarCreate(filepath.Dir(s.SysDir), sysName, true,
-		[]string{sysName + "/dsk[0-9]*.vhd"}), Stdout: f, Timeout: time.Hour}); err != nil {
+		[]string{sysName + "/dsk[0-9]*.vhd", sysName + "/locked", sysName + "/*.sock"}), Stdout: f, Timeout: time.Hour}); err != nil {
 		return 0, fmt.Errorf("SYSDATA: %w", err)
 	}
 	if _, err := f.WriteString("\n" + stopLine("SYSDATA") + startLine("DATA")); err != nil {
