@@ -129,6 +129,9 @@ func TestExportImport(t *testing.T) {
 		if got["host_hostname"] != c.name+".my.domain" || !strings.HasPrefix(got["ip4_addr"], "10.231.") {
 			t.Errorf("%s: host %q ip %q", c.name, got["host_hostname"], got["ip4_addr"])
 		}
+		if _, err := os.Stat(filepath.Join(n2.W, "jails-system", c.name, "locked")); err == nil {
+			t.Errorf("%s: the source's ownership lock came along", c.name)
+		}
 		if b, _ := os.ReadFile(filepath.Join(n2.W, "jails-system", c.name, "descr")); string(b) != "a test jail\n" {
 			t.Errorf("descr %q", b)
 		}
