@@ -144,7 +144,7 @@ func unpackStream(ctx context.Context, run Runner, in io.Reader, dec []string, d
 		_, err := run.Run(ctx, sys.Cmd{Argv: tarExtract(dir), Stdin: in, Timeout: 24 * time.Hour})
 		return err
 	}
-	pr, pw, err := os.Pipe()
+	pr, pw, err := pipe()
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func unpackStream(ctx context.Context, run Runner, in io.Reader, dec []string, d
 func unpackRange(ctx context.Context, run Runner, f *os.File, off, n int64, dir string) error {
 	head := make([]byte, 8)
 	f.ReadAt(head, off)
-	pr, pw, err := os.Pipe()
+	pr, pw, err := pipe()
 	if err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func writeData(ctx context.Context, run Runner, f *os.File, s Spec) (int64, erro
 	if s.Progress == nil && totalsSupported() {
 		return pipeData(ctx, run, f, append(tarArgv[:len(tarArgv):len(tarArgv)], "--totals"), comp)
 	}
-	pr, pw, err := os.Pipe()
+	pr, pw, err := pipe()
 	if err != nil {
 		return 0, err
 	}
@@ -188,7 +188,7 @@ var totalsRE = regexp.MustCompile(`Total bytes written: ([0-9]+)`)
 // pipeData runs tar straight into the compressor (no copy through this
 // process) and takes the tar's size from tar --totals.
 func pipeData(ctx context.Context, run Runner, f *os.File, tarArgv, comp []string) (int64, error) {
-	pr, pw, err := os.Pipe()
+	pr, pw, err := pipe()
 	if err != nil {
 		return 0, err
 	}
