@@ -47,11 +47,12 @@ if [ "$XZL" != none ]; then
 	IMP+=(-n "cbsd jimport xz-$XZL" "$CBSD jimport jname=$B/big-xz.img new_jname=imp --quiet"
 		-n "xz -d | tar -x" "bash -c 'xz -d -c -T0 $B/plain.tar.xz | tar -x -p -f - --numeric-owner -C $B/x'")
 fi
-# Outputs are removed before each run: deleting the previous 1 GB file is
-# not part of the work measured.
-hyperfine -N --style basic --runs "$RUNS" --export-json $B/export.json --prepare "bash -c 'rm -f $OUT/*'" "${EXP[@]}" >&2
+# Before each run the previous output is removed and everything written
+# so far is synced: neither deleting nor flushing the last run's gigabyte
+# is part of the work measured.
+hyperfine -N --style basic --runs "$RUNS" --export-json $B/export.json --prepare "bash -c 'rm -f $OUT/*; sync'" "${EXP[@]}" >&2
 hyperfine -N --style basic --runs "$RUNS" --export-json $B/import.json \
-	--prepare "bash -c '$CBSD jremove imp >/dev/null 2>&1; rm -rf $B/x; mkdir $B/x'" "${IMP[@]}" >&2
+	--prepare "bash -c '$CBSD jremove imp >/dev/null 2>&1; rm -rf $B/x; mkdir $B/x; sync'" "${IMP[@]}" >&2
 $CBSD jremove imp >/dev/null 2>&1 || true
 
 python3 - $B $SIZE <<'PY'
