@@ -1,13 +1,10 @@
 package bhyve
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/runtime/plan"
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
@@ -59,28 +56,5 @@ func (h *Host) Down(ctx context.Context, v *VM) error {
 
 // findByDescription finds the interface whose ifconfig description is desc.
 func (h *Host) findByDescription(ctx context.Context, desc string) (string, error) {
-	out, err := h.Run.Run(ctx, sys.Cmd{Argv: []string{"ifconfig", "-a"}, Timeout: 10 * time.Second})
-	if err != nil {
-		return "", err
-	}
-	return parseDescription(string(out), desc)
-}
-
-// parseDescription scans ifconfig output for "description: desc".
-func parseDescription(out, desc string) (string, error) {
-	cur := ""
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		if line != "" && line[0] != '\t' && line[0] != ' ' {
-			if i := strings.IndexByte(line, ':'); i > 0 {
-				cur = line[:i]
-			}
-			continue
-		}
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "description: "); ok && v == desc {
-			return cur, nil
-		}
-	}
-	return "", fmt.Errorf("no interface described %q: %w", desc, errdefs.ErrNotFound)
+	return plan.InterfaceByDescription(ctx, h.Run, desc)
 }

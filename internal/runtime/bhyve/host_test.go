@@ -138,13 +138,3 @@ func TestHostUpUnwinds(t *testing.T) {
 		t.Fatalf("tap recorded after a failed start: %q", v.NICs[0].Tap)
 	}
 }
-
-func TestParseDescription(t *testing.T) {
-	out := "em0: flags=8843<UP> metric 0 mtu 1500\n\tether 00:11\ntap5: flags=8843<UP> metric 0 mtu 1500\n\tdescription: web1-nic0\n\tether 02:aa\nbridge0: flags=8843<UP>\n\tdescription: web1-nic0x\n"
-	if got, err := parseDescription(out, "web1-nic0"); err != nil || got != "tap5" {
-		t.Fatalf("got %q %v", got, err)
-	}
-	if _, err := parseDescription(out, "web1-nic1"); err == nil {
-		t.Fatal("found a missing description")
-	}
-}

@@ -138,16 +138,6 @@ func (r *recorder) Run(_ context.Context, c sys.Cmd) ([]byte, error) {
 	return []byte(r.out[line]), nil
 }
 
-func TestParseDescription(t *testing.T) {
-	out := "em0: flags=8843<UP> metric 0 mtu 1500\n\tether 00:11\nepair5a: flags=8843<UP> metric 0 mtu 1500\n\tdescription: web1-eth0\n\tether 02:aa\nbridge0: flags=8843<UP>\n\tdescription: web1-eth1x\n"
-	if got, err := parseDescription(out, "web1-eth0"); err != nil || got != "epair5a" {
-		t.Fatalf("got %q %v", got, err)
-	}
-	if _, err := parseDescription(out, "web1-eth1"); err == nil {
-		t.Fatal("prefix matched")
-	}
-}
-
 // TestDriverStartRunsPlan: the driver runs the plan's argv through the one
 // runner, in order, and asks jls for the jid.
 func TestDriverStartRunsPlan(t *testing.T) {

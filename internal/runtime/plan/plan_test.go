@@ -65,3 +65,13 @@ func TestExecutorUnwinds(t *testing.T) {
 		t.Fatalf("ran with an unresolved name: %v", r3.calls)
 	}
 }
+
+func TestParseDescription(t *testing.T) {
+	out := "em0: flags=8843<UP> metric 0 mtu 1500\n\tether 00:11\nepair5a: flags=8843<UP> metric 0 mtu 1500\n\tdescription: web1-eth0\n\tether 02:aa\nbridge0: flags=8843<UP>\n\tdescription: web1-eth1x\n"
+	if got, err := ParseDescription(out, "web1-eth0"); err != nil || got != "epair5a" {
+		t.Fatalf("got %q %v", got, err)
+	}
+	if _, err := ParseDescription(out, "web1-eth1"); err == nil {
+		t.Fatal("prefix matched")
+	}
+}
