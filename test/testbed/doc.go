@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package testbed runs cbsd tests on several machines at once: QEMU guests
 // ("nodes") booted from a Debian kernel and a busybox initramfs, on a
 // private network the test owns.

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command agent runs inside a testbed guest. It reads wire.Requests from the
 // virtio-serial port named wire.PortName, runs each command in its own
 // process group and writes back a wire.Response. It is built statically by

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command testbed boots a bed of guests for debugging and runs shell
 // commands in them. Each line read on standard input is "N command...":
 // the command runs with sh -c on node N and its output is printed. The bed

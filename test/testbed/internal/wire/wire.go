@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package wire is the protocol between the testbed and its guest agent.
 //
 // Each message is one JSON object on one line. The host sends Requests; the
