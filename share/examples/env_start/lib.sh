@@ -33,8 +33,12 @@ is_mounted() {
 	[ -d "$1" ] || return 1
 	if command -v mountpoint >/dev/null 2>&1; then
 		mountpoint -q "$1"
+	elif [ -r /proc/mounts ]; then
+		# Not df: mounts of one NFS export share a device, and busybox df
+		# names the first of them.
+		awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/mounts
 	else
-		[ "$(df "$1" 2>/dev/null | awk 'NR==2 {print $6}')" = "$1" ]
+		mount -p | awk -v d="$1" '$2 == d { found = 1 } END { exit !found }'
 	fi
 }
 

@@ -23,8 +23,9 @@ mount_one() { # <remote dir> <target>
 		# shellcheck disable=SC2086
 		timeout "$NFS_MOUNT_TIMEOUT" mount_nfs $MOUNT_NFS_OPT "$NFS_SERVER:$1" "$2"
 	else
-		# -orw -overs=4 ... -> -o rw,vers=4,...
-		opts=$(echo "$MOUNT_NFS_OPT" | sed -e 's/-o//g' -e 's/  */,/g' -e 's/^,//' -e 's/,$//')
+		# -orw -overs=4 ... -> -o rw,vers=4,...; FreeBSD's timeout= (tenths
+		# of a second) is Linux's timeo=, which the kernel would refuse.
+		opts=$(echo "$MOUNT_NFS_OPT" | sed -e 's/-o//g' -e 's/  */,/g' -e 's/^,//' -e 's/,$//' -e 's/\(^\|,\)timeout=/\1timeo=/')
 		timeout "$NFS_MOUNT_TIMEOUT" mount -t nfs4 -o "$opts" "$NFS_SERVER:$1" "$2"
 	fi
 	rc=$?
