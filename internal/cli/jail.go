@@ -14,7 +14,7 @@ import (
 
 func jcreateCmd() *Command {
 	opt := append([]string{"jname", "jconf"}, env.JARG...)
-	opt = append(opt, env.CreateKnobs...)
+	opt = append(append(opt, env.CreateKnobs...), "repo")
 	return &Command{
 		Name: "jcreate", Desc: "Create a jail from arguments or a jconf file",
 		Opt: opt,
