@@ -7,6 +7,8 @@
 #   cbsd jimport (xz image)        vs  xz -d -c file | tar -x
 # cbsd writes CBSD's .img format around the same tar and compressor.
 # Usage (root): bash bench/img.sh [SIZE_MiB=1024] [RUNS=3] [XZ_LEVEL=1|none]
+# BENCH_DIR=/dev/shm puts everything on tmpfs (no disk writeback in the
+# timings: what is left is the tools' and cbsd's own work).
 # (xz -6e, CBSD's default, manages about 2 MiB/s on two cores: level 1
 # keeps runs to minutes; "none" leaves xz out.)
 set -euo pipefail
@@ -16,7 +18,7 @@ for t in hyperfine tar zstd xz; do
 	command -v $t >/dev/null || { echo "missing $t: apt-get install hyperfine tar zstd xz-utils"; exit 1; }
 done
 bash scripts/build.sh >/dev/null
-B=$(mktemp -d /var/tmp/cbsd-bench-img.XXXXXX)
+B=$(mktemp -d "${BENCH_DIR:-/var/tmp}/cbsd-bench-img.XXXXXX")
 trap 'rm -rf "$B"' EXIT
 export workdir=$B/w
 CBSD=$(pwd)/bin/cbsd
