@@ -185,7 +185,7 @@ func unpackRange(ctx context.Context, run Runner, f *os.File, off, n int64, dir 
 		// zstd decodes here, from the file range, straight into tar.
 		dec = nil
 		go func() {
-			copied <- decodeZstd(pw, io.NewSectionReader(f, off, n))
+			copied <- decodeZstd(pw, bufio.NewReaderSize(io.NewSectionReader(f, off, n), 1<<20))
 			pw.Close()
 		}()
 	} else {
