@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -145,26 +144,8 @@ func unpackStream(ctx context.Context, run Runner, in io.Reader, dec []string, d
 		_, err := run.Run(ctx, sys.Cmd{Argv: tarExtract(dir), Stdin: in, Timeout: 24 * time.Hour})
 		return err
 	}
-	pr, pw, err := pipe()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	var decErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_, decErr = run.Run(ctx, sys.Cmd{Argv: dec, Stdin: in, Stdout: pw, Timeout: 24 * time.Hour})
-		pw.Close()
-		if decErr != nil {
-			cancel()
-		}
-	}()
-	_, tarErr := run.Run(ctx, sys.Cmd{Argv: tarExtract(dir), Stdin: pr, Timeout: 24 * time.Hour})
-	pr.Close()
-	wg.Wait()
+	decErr, tarErr := pipeline(ctx, run, sys.Cmd{Argv: dec, Stdin: in, Timeout: 24 * time.Hour},
+		sys.Cmd{Argv: tarExtract(dir), Timeout: 24 * time.Hour}, nil)
 	if tarErr == nil && decErr != nil && strings.Contains(decErr.Error(), "broken pipe") {
 		decErr = nil // tar had all it needed and closed its input first
 	}

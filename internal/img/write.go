@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/env"
@@ -153,27 +152,10 @@ func writeData(ctx context.Context, run Runner, f *os.File, s Spec) (int64, erro
 	if s.Progress == nil && totalsSupported() {
 		return pipeData(ctx, run, f, append(tarArgv[:len(tarArgv):len(tarArgv)], "--totals"), comp)
 	}
-	pr, pw, err := pipe()
-	if err != nil {
-		return 0, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	var compErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_, compErr = run.Run(ctx, sys.Cmd{Argv: comp, Stdin: pr, Stdout: f, Timeout: 24 * time.Hour})
-		pr.Close()
-		if compErr != nil {
-			cancel()
-		}
-	}()
-	cw := &countingWriter{w: pw, p: s.Progress}
-	_, tarErr := run.Run(ctx, sys.Cmd{Argv: tarArgv, Stdout: cw, Timeout: 24 * time.Hour})
-	pw.Close()
-	wg.Wait()
+	var cw *countingWriter
+	tarErr, compErr := pipeline(ctx, run, sys.Cmd{Argv: tarArgv, Timeout: 24 * time.Hour},
+		sys.Cmd{Argv: comp, Stdout: f, Timeout: 24 * time.Hour},
+		func(w io.Writer) io.Writer { cw = &countingWriter{w: w, p: s.Progress}; return cw })
 	if err := errors.Join(tarErr, compErr); err != nil {
 		return 0, err
 	}
@@ -188,27 +170,9 @@ var totalsRE = regexp.MustCompile(`Total bytes written: ([0-9]+)`)
 // pipeData runs tar straight into the compressor (no copy through this
 // process) and takes the tar's size from tar --totals.
 func pipeData(ctx context.Context, run Runner, f *os.File, tarArgv, comp []string) (int64, error) {
-	pr, pw, err := pipe()
-	if err != nil {
-		return 0, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	var compErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_, compErr = run.Run(ctx, sys.Cmd{Argv: comp, Stdin: pr, Stdout: f, Timeout: 24 * time.Hour})
-		pr.Close()
-		if compErr != nil {
-			cancel()
-		}
-	}()
 	var stderr bytes.Buffer
-	_, tarErr := run.Run(ctx, sys.Cmd{Argv: tarArgv, Stdout: pw, Stderr: &stderr, Timeout: 24 * time.Hour})
-	pw.Close()
-	wg.Wait()
+	tarErr, compErr := pipeline(ctx, run, sys.Cmd{Argv: tarArgv, Stderr: &stderr, Timeout: 24 * time.Hour},
+		sys.Cmd{Argv: comp, Stdout: f, Timeout: 24 * time.Hour}, nil)
 	if err := errors.Join(tarErr, compErr); err != nil {
 		return 0, err
 	}
