@@ -1,10 +1,7 @@
 package bhyve
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +12,6 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
-	"github.com/cbsdgo/cbsd/internal/sys"
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
@@ -32,43 +28,12 @@ func (d *Driver) Start(ctx context.Context, s *Spec) (State, error) {
 	if err := ctl.WriteJSON(filepath.Join(s.RunDir, planFile), s); err != nil {
 		return State{}, err
 	}
-	logf, err := os.OpenFile(s.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	p, rep, err := ctl.StartHelper(ctx, d.Run, []string{d.Self, "__vmsupervise", s.RunDir}, s.Log, "supervisor of "+s.VM.Name)
 	if err != nil {
 		return State{}, err
 	}
-	defer logf.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return State{}, err
-	}
-	defer r.Close()
-	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.Self, "__vmsupervise", s.RunDir}, Stdout: logf, ExtraFiles: []*os.File{w}})
-	w.Close()
-	if err != nil {
-		return State{}, err
-	}
-	defer p.Release()
-	ch := make(chan ctl.Report, 1)
-	go func() {
-		var rep ctl.Report
-		if err := json.NewDecoder(bufio.NewReader(r)).Decode(&rep); err != nil {
-			rep.Error = fmt.Sprintf("supervisor of %s died during start (see %s)", s.VM.Name, s.Log)
-		}
-		ch <- rep
-	}()
-	select {
-	case rep := <-ch:
-		if rep.Error != "" {
-			if len(rep.Error) > 9 && rep.Error[:9] == "locked by" {
-				return State{}, fmt.Errorf("%s: %w", rep.Error, errdefs.ErrLocked)
-			}
-			return State{}, errors.New(rep.Error)
-		}
-		return State{Running: true, Pid: rep.Pid, Warning: rep.Warning}, nil
-	case <-ctx.Done():
-		p.Kill()
-		return State{}, ctx.Err()
-	}
+	p.Release()
+	return State{Running: true, Pid: rep.Pid, Warning: rep.Warning}, nil
 }
 
 // State reports whether the VM's bhyve runs: its process is alive and its

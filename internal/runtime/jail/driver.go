@@ -2,8 +2,6 @@ package jail
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
 	"os"
@@ -30,9 +28,7 @@ type Driver struct {
 }
 
 // Spawner starts a detached helper (sys.Runner).
-type Spawner interface {
-	Spawn(d sys.Daemon) (*os.Process, error)
-}
+type Spawner = ctl.Spawner
 
 var _ runtime.Driver = (*Driver)(nil)
 
@@ -106,45 +102,12 @@ func (d *Driver) own(ctx context.Context, s *runtime.Spec) (*os.Process, string,
 	if s.OwnerFile == "" || d.Self == "" || d.Spawn == nil {
 		return nil, "", nil
 	}
-	r, w, err := os.Pipe()
+	p, rep, err := ctl.StartHelper(ctx, d.Spawn, HolderArgv(d.Self, s.OwnerFile, s.Node, s.OwnerStale, s.Name),
+		s.Log, "the ownership holder of "+s.Name)
 	if err != nil {
 		return nil, "", err
 	}
-	defer r.Close()
-	var logf *os.File
-	if s.Log != "" {
-		if logf, err = os.OpenFile(s.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640); err == nil {
-			defer logf.Close()
-		}
-	}
-	p, err := d.Spawn.Spawn(sys.Daemon{Argv: HolderArgv(d.Self, s.OwnerFile, s.Node, s.OwnerStale, s.Name), Stdout: logf, ExtraFiles: []*os.File{w}})
-	w.Close()
-	if err != nil {
-		return nil, "", err
-	}
-	ch := make(chan ctl.Report, 1)
-	go func() {
-		var rep ctl.Report
-		if err := json.NewDecoder(r).Decode(&rep); err != nil {
-			rep.Error = "the ownership holder of " + s.Name + " died"
-		}
-		ch <- rep
-	}()
-	select {
-	case rep := <-ch:
-		if rep.Error != "" {
-			p.Release()
-			if strings.HasPrefix(rep.Error, "locked by") {
-				return nil, "", fmt.Errorf("%s: %w", rep.Error, errdefs.ErrLocked)
-			}
-			return nil, "", errors.New(rep.Error)
-		}
-		return p, rep.Warning, nil
-	case <-ctx.Done():
-		p.Kill()
-		p.Release()
-		return nil, "", ctx.Err()
-	}
+	return p, rep.Warning, nil
 }
 
 // stopPlanFile, in the run directory, is the stop plan written at start:
