@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/charmbracelet/huh"
+	"charm.land/huh/v2"
 	"golang.org/x/term"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
@@ -31,7 +31,7 @@ func Run(ctx context.Context, f *huh.Form, in *os.File, out io.Writer, alternati
 		return fmt.Errorf("this form needs a terminal (stdin and stdout); without one use: %s: %w", alternative, errdefs.ErrNotSupported)
 	}
 	err := f.WithInput(in).WithOutput(out).WithWidth(Width).WithHeight(Height).
-		WithTheme(huh.ThemeBase16()).WithShowHelp(true).RunWithContext(ctx)
+		WithTheme(huh.ThemeFunc(huh.ThemeBase16)).WithShowHelp(true).RunWithContext(ctx)
 	if errors.Is(err, huh.ErrUserAborted) {
 		return ErrAborted
 	}

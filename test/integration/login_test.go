@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -36,5 +37,24 @@ func TestJlogin(t *testing.T) {
 	}
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
 		t.Fatalf("jlogin exit = %v, want 5 (%q)", err, s)
+	}
+}
+
+// TestNoTerminalQueries: a command run on a terminal writes only its own
+// output (no escape sequences asking the terminal for its colours, which
+// would wait for an answer and eat typed-ahead input).
+func TestNoTerminalQueries(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) is not installed (apt-get install bsdutils)")
+	}
+	bin := cbsdBinary(t)
+	cmd := exec.Command("script", "-qec", bin+" version", "/dev/null")
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cbsd version on a terminal: %v", err)
+	}
+	if strings.ContainsRune(string(out), 0x1b) {
+		t.Fatalf("cbsd version wrote escape sequences to the terminal: %q", out)
 	}
 }
