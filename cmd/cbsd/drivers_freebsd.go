@@ -10,7 +10,7 @@ import (
 )
 
 // jailDriver: on FreeBSD jails run under jail(8).
-func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
+func jailDriver(stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
 	return &jail.Driver{Run: run, Self: self, Spawn: run}
 }
 

@@ -13,8 +13,8 @@ import (
 
 // jailDriver: on Linux jails run under an OCI runtime (elsewhere, but
 // FreeBSD, the OCI driver reports the platform unsupported).
-func jailDriver(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
-	return &oci.Driver{Setting: setting, StateDir: stateDir, Self: self, Run: run, Log: log}
+func jailDriver(stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver {
+	return &oci.Driver{StateDir: stateDir, Self: self, Run: run, Log: log}
 }
 
 // vmSupervisor is "cbsd __vmsupervise": VMs run under QEMU here.

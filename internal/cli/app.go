@@ -51,11 +51,12 @@ type Ctx struct {
 	L       workdir.Layout
 
 	svc       *service.Service
+	drv       runtime.Driver
 	newDriver JailDriver
 }
 
 // JailDriver makes the platform's jail driver (cmd/cbsd/drivers_*.go).
-type JailDriver func(setting, stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver
+type JailDriver func(stateDir, self string, run *sys.Runner, log *slog.Logger) runtime.Driver
 
 // App is the command line application.
 type App struct {
@@ -193,6 +194,20 @@ func (c *Ctx) RcConf() string {
 	return workdir.RcConf
 }
 
+// Driver is the platform's jail driver. It needs no inventory, so a
+// command can get a start going before it has read the inventory.
+func (c *Ctx) Driver() (runtime.Driver, error) {
+	if c.drv != nil {
+		return c.drv, nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	c.drv = c.newDriver(c.L.Path("var", "run"), self, c.Run, c.Log)
+	return c.drv, nil
+}
+
 // Service opens the inventory and builds the service layer.
 func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 	if c.svc != nil {
@@ -210,12 +225,12 @@ func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 		st.Close()
 		return nil, err
 	}
-	self, err := os.Executable()
+	drv, err := c.Driver()
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	drv := c.newDriver(node["oci_runtime"], c.L.Path("var", "run"), self, c.Run, c.Log)
+	self, _ := os.Executable()
 	c.svc = &service.Service{L: c.L, Store: st, Driver: drv, Run: c.Run, Log: c.Log, Out: c.Stdout, Node: node}
 	if goruntime.GOOS == "freebsd" {
 		c.svc.Bhyve = &bhyve.Driver{Self: self, Run: c.Run, Log: c.Log}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/service"
 )
 
@@ -82,6 +83,30 @@ func targets(ctx context.Context, c *Ctx, a *Args) ([]string, error) {
 		emulator = "bhyve"
 	}
 	return s.Names(ctx, emulator, words)
+}
+
+// prepareStart gets the start of a single named jail going (its driver's
+// helper process starts) before the inventory is even opened; the start
+// takes it over, and the returned function releases it if it did not.
+func prepareStart(c *Ctx, a *Args) func() {
+	name := a.KV["jname"]
+	if len(a.Pos) > 0 {
+		if name != "" || len(a.Pos) > 1 {
+			return func() {}
+		}
+		name = a.Pos[0]
+	}
+	if name == "" || env.IsMask(name) || env.ValidateName(name) != nil || !c.L.Exists() {
+		return func() {}
+	}
+	drv, err := c.Driver()
+	if err != nil {
+		return func() {}
+	}
+	if p, ok := drv.(runtime.Preparer); ok {
+		return p.Prepare(name, c.L.RunDir(name))
+	}
+	return func() {}
 }
 
 // forEach runs fn for every target with bounded parallelism (the node's
@@ -162,6 +187,7 @@ func jstartCmd() *Command {
 		PosName: true,
 		Usage:   `  cbsd jstart web1 | cbsd jstart jname=web1 | cbsd jstart jname='web*' | cbsd jstart a b`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			defer prepareStart(c, a)()
 			return forEach(ctx, c, a, func(ctx context.Context, s *service.Service, n string) (string, error) {
 				st, err := s.Start(ctx, n)
 				if err != nil {

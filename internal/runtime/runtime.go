@@ -48,6 +48,7 @@ type Spec struct {
 	OwnerStale  time.Duration `json:"owner_stale"` // age after which a foreign lock file is stale
 	OpLock      string        `json:"op_lock"`     // the environment's operation lock file
 	Node        string        `json:"node"`        // this node's name
+	OCIRuntime  string        `json:"oci_runtime"` // node setting oci_runtime: auto, runc or crun (Linux)
 	Env         []string      `json:"env"`         // extra environment for init
 	RunDir      string        `json:"run_dir"`     // driver state directory
 	CgroupPath  string        `json:"cgroup"`      // e.g. /cbsd/<J>
@@ -78,7 +79,7 @@ type Process struct {
 // helper process, say) while the caller is still preparing it. The
 // returned function releases what Prepare made if Start is not called.
 type Preparer interface {
-	Prepare(name, runDir, log string) (release func())
+	Prepare(name, runDir string) (release func())
 }
 
 // StopOptions tune Stop.

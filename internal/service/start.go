@@ -47,7 +47,7 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 		return st, fmt.Errorf("jail %s already running, jid: %d: %w", name, st.Pid, errdefs.ErrRunning)
 	}
 	if pr, ok := s.Driver.(runtime.Preparer); ok {
-		release := pr.Prepare(name, s.L.RunDir(name), s.consoleLog(e))
+		release := pr.Prepare(name, s.L.RunDir(name))
 		defer release()
 	}
 	log := s.hookLog(name)
@@ -179,6 +179,7 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 		OwnerStale:  s.ownerStale(),
 		OpLock:      s.L.OpLock(name),
 		Node:        s.NodeSetting("nodename", "localhost"),
+		OCIRuntime:  s.NodeSetting("oci_runtime", "auto"),
 		RunDir:      s.L.RunDir(name),
 		CgroupPath:  "/cbsd/" + name,
 	}

@@ -11,8 +11,6 @@ import (
 
 // Driver runs jails under an OCI runtime.
 type Driver struct {
-	// Setting is the oci_runtime node setting: auto, runc or crun.
-	Setting string
 	// StateDir is the parent of the runtimes' state directories (W/var/run).
 	StateDir string
 	// Self is the cbsd executable (supervisor and in-jail init).

@@ -47,7 +47,7 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err := checkStatic(d.Self); err != nil {
 		return runtime.State{}, err
 	}
-	rt, err := SelectRuntime(d.Setting, d.StateDir)
+	rt, err := SelectRuntime(s.OCIRuntime, d.StateDir)
 	if err != nil {
 		return runtime.State{}, err
 	}
@@ -73,7 +73,7 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	}
 	w := d.takeWarm(s.Name)
 	if w == nil {
-		if w, err = d.spawn(s.RunDir, s.Log); err != nil {
+		if w, err = d.spawn(s.RunDir); err != nil {
 			return runtime.State{}, err
 		}
 	}
@@ -126,13 +126,17 @@ func lockErr(msg string) error {
 }
 
 // Prepare implements runtime.Preparer: the supervisor starts (a process
-// start costs milliseconds) while the caller prepares the jail; it waits
-// for the plan and leaves quietly if release is called instead.
-func (d *Driver) Prepare(name, runDir, log string) func() {
-	if err := os.MkdirAll(runDir, 0o700); err != nil {
+// start costs milliseconds) while the caller reads the inventory and
+// prepares the jail; it waits for the plan and leaves quietly if release
+// is called instead. A second Prepare of the same name keeps the first.
+func (d *Driver) Prepare(name, runDir string) func() {
+	d.mu.Lock()
+	_, warm := d.warm[name]
+	d.mu.Unlock()
+	if warm {
 		return func() {}
 	}
-	w, err := d.spawn(runDir, log)
+	w, err := d.spawn(runDir)
 	if err != nil {
 		return func() {}
 	}
@@ -159,13 +163,9 @@ func (d *Driver) takeWarm(name string) *warmSupervisor {
 	return w
 }
 
-// spawn starts a supervisor for runDir: fd 3 its report, fd 4 "plan ready".
-func (d *Driver) spawn(runDir, log string) (*warmSupervisor, error) {
-	logf, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
+// spawn starts a supervisor for runDir: fd 3 its report, fd 4 "plan
+// ready". It writes to the console log named in the plan.
+func (d *Driver) spawn(runDir string) (*warmSupervisor, error) {
 	repR, repW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func (d *Driver) spawn(runDir, log string) (*warmSupervisor, error) {
 		repW.Close()
 		return nil, err
 	}
-	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.Self, "__supervise", runDir}, Stdout: logf,
+	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.Self, "__supervise", runDir},
 		ExtraFiles: []*os.File{repW, goR}})
 	repW.Close()
 	goR.Close()

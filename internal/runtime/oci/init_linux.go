@@ -35,25 +35,25 @@ func RunInit() int {
 	for fd := 3; fd <= 5; fd++ {
 		unix.CloseOnExec(fd)
 	}
-	goR, readyW := os.NewFile(4, "go"), os.NewFile(5, "ready")
+	goR, sock := os.NewFile(4, "go"), os.NewFile(5, "exec.sock")
 	b := make([]byte, 1)
 	if n, _ := goR.Read(b); n == 0 {
 		return 1 // the supervisor gave up before the jail was ready
 	}
 	goR.Close()
+	fl, err := net.FileListener(sock)
+	sock.Close()
+	l, ok := fl.(*net.UnixListener)
+	if err != nil || !ok {
+		logf("exec socket: %v", err)
+		return 1
+	}
 
 	in := &initProc{cfg: cfg, r: newReaper(), logf: logf, shutdown: make(chan struct{})}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGPWR, syscall.SIGHUP)
 
-	l, err := ctl.Listen(filepath.Join(CtlDirInJail, ExecSockName))
-	if err != nil {
-		logf("exec socket: %v", err)
-		return 1
-	}
 	go in.serve(l)
-	readyW.Write([]byte("ready\n"))
-	readyW.Close()
 
 	if argv := in.startCommand(cfg.ExecStart); argv != nil {
 		pid, ch, err := in.r.start(argv[0], argv, &os.ProcAttr{Env: os.Environ(),

@@ -1,7 +1,6 @@
 package oci
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -65,6 +64,12 @@ func (s *supervisor) start() (pid int, err error) {
 		return 0, fmt.Errorf("read plan: %w", err)
 	}
 	sp := &s.p.Spec
+	// From here on this process writes to the jail's console log.
+	if logf, err := os.OpenFile(sp.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640); err == nil {
+		unix.Dup3(int(logf.Fd()), 1, 0)
+		unix.Dup3(int(logf.Fd()), 2, 0)
+		logf.Close()
+	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("become subreaper: %w", err)
 	}
@@ -86,28 +91,30 @@ func (s *supervisor) start() (pid int, err error) {
 		cleanup()
 		return 0, err
 	}
-	readyR, readyW, err := os.Pipe()
-	if err != nil {
-		cleanup()
-		return 0, err
-	}
 	defer goW.Close()
-	defer readyR.Close()
-	logf, err := os.OpenFile(sp.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	// The exec socket is bound here and handed to the init: a jexec right
+	// after jstart connects at once and waits in the backlog until the
+	// init (still starting) accepts it.
+	execLn, err := ctl.Listen(filepath.Join(ctlDir(s.runDir), ExecSockName))
 	if err != nil {
 		cleanup()
-		return 0, err
+		return 0, fmt.Errorf("exec socket: %w", err)
+	}
+	execSock, err := execLn.File()
+	execLn.Close()
+	if err != nil {
+		cleanup()
+		return 0, fmt.Errorf("exec socket: %w", err)
 	}
 	rtLog := filepath.Join(s.runDir, rtLogFile)
 	os.Remove(rtLog)
 	argv := []string{s.p.Runtime.Path, "--root", s.p.Runtime.Root, "--log", rtLog,
 		"run", "-d", "--pid-file", filepath.Join(s.runDir, pidFile), "--preserve-fds", "3",
 		"-b", s.runDir, s.p.ID}
-	_, err = s.run.Run(ctx, sys.Cmd{Argv: argv, Stdout: logf, Stderr: logf, Timeout: 2 * time.Minute,
-		ExtraFiles: []*os.File{s.owner, goR, readyW}})
+	_, err = s.run.Run(ctx, sys.Cmd{Argv: argv, Stdout: os.Stdout, Stderr: os.Stderr, Timeout: 2 * time.Minute,
+		ExtraFiles: []*os.File{s.owner, goR, execSock}})
 	goR.Close()
-	readyW.Close()
-	logf.Close()
+	execSock.Close() // the init's copy is the only one: when it dies, connects fail
 	if err != nil {
 		cleanup()
 		return 0, fmt.Errorf("%s run: %s", s.p.Runtime.Name, runtimeError(rtLog, err))
@@ -141,12 +148,7 @@ func (s *supervisor) start() (pid int, err error) {
 		}
 	}
 	if _, err := goW.Write([]byte("g")); err != nil {
-		return abort(fmt.Errorf("jail init died before it was ready"))
-	}
-	readyR.SetReadDeadline(time.Now().Add(30 * time.Second))
-	line, _ := bufio.NewReader(readyR).ReadString('\n')
-	if strings.TrimSpace(line) != "ready" {
-		return abort(fmt.Errorf("jail init did not become ready (see %s)", sp.Log))
+		return abort(fmt.Errorf("jail init died during the start (see %s)", sp.Log))
 	}
 	_, start, _ := ctl.ProcInfo(s.pid)
 	st := state{Pid: s.pid, PidStart: start, Supervisor: os.Getpid(), Started: time.Now(),
