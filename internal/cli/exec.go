@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/service"
@@ -52,18 +53,45 @@ func runJexec(ctx context.Context, c *Ctx, all *Args) error {
 	if len(argv) == 0 {
 		argv = []string{"/bin/sh"}
 	}
+	p := runtime.Process{Argv: argv, User: a.KV["user"], Dir: a.KV["dir"]}
+	if ok, err := execRunning(ctx, c, name, p); ok {
+		return err
+	}
 	s, err := c.Service(ctx)
 	if err != nil {
 		return err
 	}
-	return execIn(ctx, c, s, name, runtime.Process{Argv: argv, User: a.KV["user"], Dir: a.KV["dir"]})
+	return execIn(ctx, c, s, name, p)
+}
+
+// execRunning runs p in the jail if its driver says it is running: a
+// running jail needs no inventory read. It reports false, having done
+// nothing, when the inventory has to tell why the jail is not running.
+func execRunning(ctx context.Context, c *Ctx, name string, p runtime.Process) (bool, error) {
+	if env.ValidateName(name) != nil || !c.L.Exists() {
+		return false, nil
+	}
+	drv, err := c.Driver()
+	if err != nil {
+		return false, nil
+	}
+	if st, _ := drv.State(ctx, name, c.L.RunDir(name)); !st.Running {
+		return false, nil
+	}
+	p.Stdin, p.Stdout, p.Stderr = c.Stdin, fileOf(c.Stdout, os.Stdout), fileOf(c.Stderr, os.Stderr)
+	code, err := drv.Exec(ctx, name, c.L.RunDir(name), p)
+	return true, exitError(code, err)
 }
 
 // execIn runs p in a jail on the command's stdio and turns a non-zero exit
 // code into the command's own.
 func execIn(ctx context.Context, c *Ctx, s *service.Service, name string, p runtime.Process) error {
 	p.Stdin, p.Stdout, p.Stderr = c.Stdin, fileOf(c.Stdout, os.Stdout), fileOf(c.Stderr, os.Stderr)
-	code, err := s.Exec(ctx, name, p)
+	return exitError(s.Exec(ctx, name, p))
+}
+
+// exitError turns a command's non-zero exit code into the command's own.
+func exitError(code int, err error) error {
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"modernc.org/sqlite" // database/sql driver "sqlite"
 )
 
 // SQLite is the Store on CBSD's inventory database.
@@ -65,35 +65,41 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 		return nil, err
 	}
 	s := &SQLite{db: db}
-	cols, err := s.columns(ctx, "jails")
-	if err != nil {
+	if err := s.loadColumns(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("inventory %s: %w", path, err)
 	}
-	if len(cols) == 0 {
+	if len(s.cols) == 0 {
 		db.Close()
 		return nil, fmt.Errorf("inventory %s has no jails table (run cbsd initenv): %w", path, errdefs.ErrNotFound)
-	}
-	s.cols = cols
-	if err := s.loadVMColumns(ctx); err != nil {
-		db.Close()
-		return nil, err
 	}
 	return s, nil
 }
 
-func (s *SQLite) loadVMColumns(ctx context.Context) error {
-	vc, err := s.columns(ctx, "bhyve")
+// loadColumns reads the columns of the jails and bhyve tables in one query
+// (every cbsd command opens the inventory: a query is worth saving).
+func (s *SQLite) loadColumns(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT 0, cid, name FROM pragma_table_info('jails')
+		UNION ALL SELECT 1, cid, name FROM pragma_table_info('bhyve') ORDER BY 1, 2`)
 	if err != nil {
 		return err
 	}
-	s.vmcols = nil
-	for _, c := range vc {
-		if c != "jname" {
-			s.vmcols = append(s.vmcols, c)
+	defer rows.Close()
+	s.cols, s.vmcols = nil, nil
+	for rows.Next() {
+		var table, cid int
+		var n string
+		if err := rows.Scan(&table, &cid, &n); err != nil {
+			return err
+		}
+		switch {
+		case table == 0:
+			s.cols = append(s.cols, n)
+		case n != "jname":
+			s.vmcols = append(s.vmcols, n)
 		}
 	}
-	return nil
+	return rows.Err()
 }
 
 // Create creates or upgrades the inventory schema at path: missing tables
@@ -116,16 +122,10 @@ func Create(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := s.loadVMColumns(ctx); err != nil {
+	if err := s.loadColumns(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	cols, err := s.columns(ctx, "jails")
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.cols = cols
 	return s, nil
 }
 
@@ -144,6 +144,9 @@ func dsn(path string) string {
 // The journal file persists between writes (journal_mode=PERSIST), so a
 // write does not create and unlink it each time.
 func open(path string) (*sql.DB, error) {
+	// Commits sync with fdatasync(2), as distribution builds of SQLite do:
+	// the same durability, without waiting for time stamps to be journaled.
+	sqlite.Fdatasync(true)
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, err
@@ -526,18 +529,18 @@ func (s *SQLite) Delete(ctx context.Context, jname string) error {
 
 // Local returns the node settings row ("local" table).
 func (s *SQLite) Local(ctx context.Context) (map[string]string, error) {
-	cols, err := s.columns(ctx, "local")
+	rows, err := s.db.QueryContext(ctx, "SELECT * FROM local LIMIT 1")
 	if err != nil {
-		return nil, err
-	}
-	if len(cols) == 0 {
-		return nil, fmt.Errorf("no local table: %w", errdefs.ErrNotFound)
-	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM local LIMIT 1")
-	if err != nil {
+		if strings.Contains(err.Error(), "no such table") {
+			return nil, fmt.Errorf("no local table: %w", errdefs.ErrNotFound)
+		}
 		return nil, err
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
 	m := map[string]string{}
 	if !rows.Next() {
 		return m, rows.Err()

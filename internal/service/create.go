@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -306,20 +307,28 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	for i, d := range hook.Dirs {
 		hookDirs[i] = filepath.Join(sysDir, d)
 	}
-	if err := inParallel(len(hookDirs), func(i int) error { return os.MkdirAll(hookDirs[i], 0o755) }); err != nil {
-		return nil, err
-	}
-	if sk := knobs["jailsysskeldir"]; sk != "" && sk != "0" {
-		// A system skeleton (hook scripts, tests/, fstab.local ...).
-		if err := base.CopyTree(sk, sysDir); err != nil {
-			return nil, fmt.Errorf("jailsysskeldir: %w", err)
+	// The system directory fills while the data directory is populated:
+	// different parents, so neither waits for the other's directory lock.
+	sysDone := make(chan error, 1)
+	go func() {
+		err := inParallel(len(hookDirs), func(i int) error { return os.Mkdir(hookDirs[i], 0o755) })
+		if sk := knobs["jailsysskeldir"]; err == nil && sk != "" && sk != "0" {
+			// A system skeleton (hook scripts, tests/, fstab.local ...).
+			if err = base.CopyTree(sk, sysDir); err != nil {
+				err = fmt.Errorf("jailsysskeldir: %w", err)
+			}
 		}
-	}
+		sysDone <- err
+	}()
+	var popErr error
 	if !empty {
 		s.printf("jcreate: populating %s from %s (baserw=%s)\n", data, filepath.Base(baseDir), e.Get("baserw"))
-		if err := s.populate(ctx, e, baseDir, data); err != nil {
-			return nil, err
-		}
+		popErr = s.populate(ctx, e, baseDir, data)
+	}
+	if err := errors.Join(<-sysDone, popErr); err != nil {
+		return nil, err
+	}
+	if !empty {
 		if pw := knobs["user_pw_root"]; pw != "" && pw != "0" {
 			if err := base.SetRootPassword(ctx, s.Run, filepath.Join(data, "etc"), pw); err != nil {
 				return nil, err
