@@ -510,6 +510,32 @@ func (s *SQLite) Update(ctx context.Context, jname string, fn func(*env.Env) err
 	return tx.Commit()
 }
 
+// Set implements Store: one UPDATE of the named jails columns.
+func (s *SQLite) Set(ctx context.Context, jname string, cols map[string]string) error {
+	names := make([]string, 0, len(cols))
+	for c := range cols {
+		if !s.hasJailsColumn(c) {
+			return fmt.Errorf("no such column %q: %w", c, errdefs.ErrInvalid)
+		}
+		names = append(names, c)
+	}
+	sort.Strings(names)
+	sets := make([]string, len(names))
+	args := make([]any, 0, len(names)+1)
+	for i, c := range names {
+		sets[i] = c + " = ?"
+		args = append(args, cols[c])
+	}
+	res, err := s.db.ExecContext(ctx, "UPDATE jails SET "+strings.Join(sets, ", ")+" WHERE jname = ?", append(args, jname)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", jname, errdefs.ErrNotFound)
+	}
+	return nil
+}
+
 // Delete removes one environment's row.
 func (s *SQLite) Delete(ctx context.Context, jname string) error {
 	if len(s.vmcols) > 0 {

@@ -223,6 +223,30 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
+func TestSet(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newDB(t)
+	if err := s.Insert(ctx, mkEnv("web1", "status", "0", "path", "/p", "jid", "0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "web1", map[string]string{"status": "1", "jid": "42"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, "web1")
+	if got.Status() != 1 || got.Int("jid") != 42 || got.Get("path") != "/p" {
+		t.Errorf("after Set: status %d jid %d path %q", got.Status(), got.Int("jid"), got.Get("path"))
+	}
+	if err := s.Set(ctx, "nope", map[string]string{"status": "1"}); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("Set(missing) = %v, want ErrNotFound", err)
+	}
+	if err := s.Set(ctx, "web1", map[string]string{"status = 1; --": "x"}); !errors.Is(err, errdefs.ErrInvalid) {
+		t.Errorf("Set(bad column) = %v, want ErrInvalid", err)
+	}
+	if got, _ := s.Get(ctx, "web1"); got.Status() != 1 {
+		t.Errorf("a refused Set changed status to %d", got.Status())
+	}
+}
+
 func TestDelete(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newDB(t)

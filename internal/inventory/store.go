@@ -22,12 +22,14 @@ type Filter struct {
 //
 // Get returns errdefs.ErrNotFound for an unknown name; Insert returns
 // errdefs.ErrExists for a duplicate. Update runs fn inside one write
-// transaction and stores the environment fn leaves behind.
+// transaction and stores the environment fn leaves behind; Set writes only
+// the given jails columns (a state change: jid, status, state_time).
 type Store interface {
 	Get(ctx context.Context, jname string) (*env.Env, error)
 	List(ctx context.Context, f Filter) ([]*env.Env, error)
 	Insert(ctx context.Context, e *env.Env) error
 	Update(ctx context.Context, jname string, fn func(*env.Env) error) error
+	Set(ctx context.Context, jname string, cols map[string]string) error
 	Delete(ctx context.Context, jname string) error
 	Close() error
 }

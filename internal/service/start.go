@@ -75,7 +75,7 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 		}
 		err = s.allocateIP(ctx, e)
 		if err == nil {
-			err = s.Store.Update(ctx, name, func(x *env.Env) error { x.Set("ip4_addr", e.Get("ip4_addr")); return nil })
+			err = s.Store.Set(ctx, name, map[string]string{"ip4_addr": e.Get("ip4_addr")})
 		}
 		pl.Release()
 		if err != nil {
@@ -96,12 +96,8 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 		s.runHooks(context.Background(), e, "master_poststop.d", log)
 		return runtime.State{}, fmt.Errorf("jail %s: start failed: %w", name, err)
 	}
-	err = s.Store.Update(ctx, name, func(x *env.Env) error {
-		x.Set("jid", fmt.Sprint(st.Pid))
-		x.Set("status", "1")
-		x.Set("state_time", fmt.Sprint(time.Now().Unix()))
-		return nil
-	})
+	err = s.Store.Set(ctx, name, map[string]string{"jid": fmt.Sprint(st.Pid), "status": "1",
+		"state_time": fmt.Sprint(time.Now().Unix())})
 	if err != nil {
 		s.Driver.Stop(context.Background(), name, spec.RunDir, runtime.StopOptions{Grace: 5 * time.Second})
 		return runtime.State{}, err
@@ -415,14 +411,11 @@ func (s *Service) markOff(ctx context.Context, e *env.Env) {
 	if e.Int("jid") == 0 && e.Status() != env.StatusOn {
 		return
 	}
-	s.Store.Update(ctx, e.Name(), func(x *env.Env) error {
-		x.Set("jid", "0")
-		if x.Status() == env.StatusOn {
-			x.Set("status", "0")
-		}
-		x.Set("state_time", fmt.Sprint(time.Now().Unix()))
-		return nil
-	})
+	cols := map[string]string{"jid": "0", "state_time": fmt.Sprint(time.Now().Unix())}
+	if e.Status() == env.StatusOn {
+		cols["status"] = "0"
+	}
+	s.Store.Set(ctx, e.Name(), cols)
 }
 
 // hostCommand runs an exec_master_* command line on the host with /bin/sh

@@ -243,12 +243,8 @@ func (s *Service) VMStart(ctx context.Context, name string) (int, error) {
 		if warning != "" {
 			s.printf("bstart: %s: warning: %s\n", name, warning)
 		}
-		s.Store.Update(ctx, name, func(x *env.Env) error {
-			x.Set("jid", fmt.Sprint(pid))
-			x.Set("status", "1")
-			x.Set("state_time", fmt.Sprint(time.Now().Unix()))
-			return nil
-		})
+		s.Store.Set(ctx, name, map[string]string{"jid": fmt.Sprint(pid), "status": "1",
+			"state_time": fmt.Sprint(time.Now().Unix())})
 		return pid, nil
 	}
 	s.mntStop(context.Background(), e, log)
