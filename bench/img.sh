@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Export and import throughput of one environment with SIZE MiB of data
-# (half random, half compressible text), side by side in one hyperfine run:
+# (half random, half compressible text), cbsd and the plain pipeline timed
+# alternately, RUNS times each:
 #   cbsd jexport compress=zstd     vs  tar -c | zstd -3 -T0 > file
 #   cbsd jexport compress=LEVEL    vs  tar -c | xz -LEVELe -T0 > file   (CBSD's own pipeline)
 #   cbsd jimport (zstd image)      vs  zstd -d -c file | tar -x
@@ -14,8 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-1024}; RUNS=${2:-3}; XZL=${3:-1}
-for t in hyperfine tar zstd xz; do
-	command -v $t >/dev/null || { echo "missing $t: apt-get install hyperfine tar zstd xz-utils"; exit 1; }
+for t in python3 tar zstd xz; do
+	command -v $t >/dev/null || { echo "missing $t: apt-get install python3 tar zstd xz-utils"; exit 1; }
 done
 bash scripts/build.sh >/dev/null
 B=$(mktemp -d "${BENCH_DIR:-/var/tmp}/cbsd-bench-img.XXXXXX")
@@ -37,42 +38,33 @@ OUT=$B/out; mkdir -p $OUT $B/x
 # Images to import, made once.
 $CBSD jexport jname=big compress=zstd dstdir=$B imgname=big-zstd.img --quiet >/dev/null
 tar -c -f - --numeric-owner --format=gnu --sparse -C $PARENT big-data | zstd -3 -T0 -q -c > $B/plain.tar.zst
-EXP=(-n "cbsd jexport zstd" "$CBSD jexport jname=big compress=zstd dstdir=$OUT imgname=e.img --quiet"
-	-n "tar | zstd" "bash -c 'tar -c -f - --numeric-owner --format=gnu --sparse -C $PARENT big-data | zstd -3 -T0 -q -c > $OUT/e.tar.zst'")
-IMP=(-n "cbsd jimport zstd" "$CBSD jimport jname=$B/big-zstd.img new_jname=imp --quiet"
-	-n "zstd -d | tar -x" "bash -c 'zstd -d -c -q $B/plain.tar.zst | tar -x -p -f - --numeric-owner -C $B/x'")
+# Before each timed command the previous output is removed and everything
+# written so far is synced: neither deleting nor flushing the last run's
+# gigabyte is part of the work measured. cbsd and the plain pipeline run
+# alternately (bench/pairs.py), so drift hits both alike.
+EXPREP="rm -f $OUT/*; sync"
+IMPREP="$CBSD jremove imp >/dev/null 2>&1; rm -rf $B/x; mkdir $B/x; sync"
+PAIRS=("export, zstd" "$EXPREP" "$CBSD jexport jname=big compress=zstd dstdir=$OUT imgname=e.img --quiet"
+	"tar -c -f - --numeric-owner --format=gnu --sparse -C $PARENT big-data | zstd -3 -T0 -q -c > $OUT/e.tar.zst"
+	"import, zstd" "$IMPREP" "$CBSD jimport jname=$B/big-zstd.img new_jname=imp --quiet"
+	"zstd -d -c -q $B/plain.tar.zst | tar -x -p -f - --numeric-owner -C $B/x")
 if [ "$XZL" != none ]; then
 	$CBSD jexport jname=big compress=$XZL dstdir=$B imgname=big-xz.img --quiet >/dev/null
 	tar -c -f - --numeric-owner --format=gnu --sparse -C $PARENT big-data | xz -${XZL}e -T0 -c > $B/plain.tar.xz
-	EXP+=(-n "cbsd jexport xz-$XZL" "$CBSD jexport jname=big compress=$XZL dstdir=$OUT imgname=e.img --quiet"
-		-n "tar | xz -${XZL}e" "bash -c 'tar -c -f - --numeric-owner --format=gnu --sparse -C $PARENT big-data | xz -${XZL}e -T0 -c > $OUT/e.tar.xz'")
-	IMP+=(-n "cbsd jimport xz-$XZL" "$CBSD jimport jname=$B/big-xz.img new_jname=imp --quiet"
-		-n "xz -d | tar -x" "bash -c 'xz -d -c -T0 $B/plain.tar.xz | tar -x -p -f - --numeric-owner -C $B/x'")
+	PAIRS+=("export, xz -${XZL}e" "$EXPREP" "$CBSD jexport jname=big compress=$XZL dstdir=$OUT imgname=e.img --quiet"
+		"tar -c -f - --numeric-owner --format=gnu --sparse -C $PARENT big-data | xz -${XZL}e -T0 -c > $OUT/e.tar.xz"
+		"import, xz -${XZL}e" "$IMPREP" "$CBSD jimport jname=$B/big-xz.img new_jname=imp --quiet"
+		"xz -d -c -T0 $B/plain.tar.xz | tar -x -p -f - --numeric-owner -C $B/x")
 fi
-# Before each run the previous output is removed and everything written
-# so far is synced: neither deleting nor flushing the last run's gigabyte
-# is part of the work measured.
-hyperfine -N --style basic --runs "$RUNS" --export-json $B/export.json --prepare "bash -c 'rm -f $OUT/*; sync'" "${EXP[@]}" >&2
-hyperfine -N --style basic --runs "$RUNS" --export-json $B/import.json \
-	--prepare "bash -c '$CBSD jremove imp >/dev/null 2>&1; rm -rf $B/x; mkdir $B/x; sync'" "${IMP[@]}" >&2
+python3 bench/pairs.py "$RUNS" $B/times.json "${PAIRS[@]}" > $B/pairs.tsv
 $CBSD jremove imp >/dev/null 2>&1 || true
 
-python3 - $B $SIZE <<'PY'
-import json, statistics, sys, os
-B, size = sys.argv[1], int(sys.argv[2])
-def med(f):
-    return {r["command"]: statistics.median(r["times"]) for r in json.load(open(f))["results"]}
-e, i = med(B + "/export.json"), med(B + "/import.json")
-xz = f", xz {os.path.getsize(B+'/big-xz.img')/2**20:.0f} MiB" if os.path.exists(B+'/big-xz.img') else ""
-print(f"{size} MiB of data; images: zstd {os.path.getsize(B+'/big-zstd.img')/2**20:.0f} MiB{xz}")
-print()
-print("| operation | cbsd s | plain pipeline s | cbsd MiB/s | ratio |")
-print("|---|---:|---:|---:|---:|")
-pairs = [("export, zstd", e, "cbsd jexport zstd", "tar | zstd")]
-pairs += [("import, zstd", i, "cbsd jimport zstd", "zstd -d | tar -x")]
-if "xz -d | tar -x" in i:
-    pairs += [("export, xz", e, [k for k in e if k.startswith("cbsd jexport xz")][0], [k for k in e if k.startswith("tar | xz")][0])]
-    pairs += [("import, xz", i, [k for k in i if k.startswith("cbsd jimport xz")][0], "xz -d | tar -x")]
-for name, d, c, p in pairs:
-    print(f"| {name} | {d[c]:.2f} | {d[p]:.2f} | {size/d[c]:.0f} | {d[c]/d[p]:.2f}x |")
-PY
+xz=""
+[ -f $B/big-xz.img ] && xz=", xz $(( $(stat -c %s $B/big-xz.img) / 1048576 )) MiB"
+echo "${SIZE} MiB of data; images: zstd $(( $(stat -c %s $B/big-zstd.img) / 1048576 )) MiB$xz; $RUNS runs, cbsd and the plain pipeline alternating"
+echo
+echo "| operation | cbsd s | plain pipeline s | cbsd MiB/s | ratio (median of runs) | ratio range |"
+echo "|---|---:|---:|---:|---:|---:|"
+while IFS=$'\t' read -r name a b ratio range; do
+	echo "| $name | $a | $b | $(python3 -c "print(round($SIZE / $a))") | ${ratio}x | $range |"
+done < $B/pairs.tsv
