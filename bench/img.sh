@@ -63,8 +63,8 @@ xz=""
 [ -f $B/big-xz.img ] && xz=", xz $(( $(stat -c %s $B/big-xz.img) / 1048576 )) MiB"
 echo "${SIZE} MiB of data; images: zstd $(( $(stat -c %s $B/big-zstd.img) / 1048576 )) MiB$xz; $RUNS runs, cbsd and the plain pipeline alternating"
 echo
-echo "| operation | cbsd s | plain pipeline s | cbsd MiB/s | ratio (median of runs) | ratio range |"
-echo "|---|---:|---:|---:|---:|---:|"
-while IFS=$'\t' read -r name a b ratio range; do
-	echo "| $name | $a | $b | $(python3 -c "print(round($SIZE / $a))") | ${ratio}x | $range |"
+echo "| operation | cbsd s | plain pipeline s | cbsd MiB/s | ratio (median of runs) | ratio range | fastest: cbsd / plain s |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+while IFS=$'\t' read -r name a b ratio range mina minb; do
+	echo "| $name | $a | $b | $(python3 -c "print(round($SIZE / $a))") | ${ratio}x | $range | $mina / $minb |"
 done < $B/pairs.tsv

@@ -5,11 +5,12 @@ alike instead of the side that happened to run last.
 
     pairs.py RUNS OUT.json NAME PREPARE CMD_A CMD_B [NAME PREPARE CMD_A CMD_B ...]
 
-Each run times, for every pair, CMD_A and CMD_B once each (which goes first
-alternates from run to run), each after PREPARE (not timed). Commands are
-run with /bin/sh -c; a failing command stops the benchmark. OUT.json gets
-every time, stderr one line per pair and run; stdout gets one line per pair: the medians, the median of the
-per-run ratios A/B and the range of those ratios.
+After one untimed round, each run times, for every pair, CMD_A and CMD_B
+once each (which goes first alternates from run to run), each after
+PREPARE (not timed). Commands are run with /bin/sh -c; a failing command
+stops the benchmark. OUT.json gets every time, stderr one line per pair
+and run; stdout one line per pair: the medians, the median of the per-run
+ratios A/B, the range of those ratios and the fastest times.
 """
 import json
 import statistics
@@ -34,6 +35,11 @@ def main():
         sys.exit(__doc__)
     pairs = [rest[i:i + 4] for i in range(0, len(rest), 4)]
     times = {name: {"a": [], "b": []} for name, _, _, _ in pairs}
+    # One untimed round first: caches, and both sides known to work.
+    for name, prepare, a, b in pairs:
+        for cmd in (a, b):
+            run(prepare, False)
+            run(cmd, False)
     for r in range(runs):
         for name, prepare, a, b in pairs:
             order = [("a", a), ("b", b)] if r % 2 == 0 else [("b", b), ("a", a)]
@@ -47,7 +53,7 @@ def main():
         a, b = times[name]["a"], times[name]["b"]
         ratios = [x / y for x, y in zip(a, b)]
         print(f"{name}\t{statistics.median(a):.3f}\t{statistics.median(b):.3f}\t"
-              f"{statistics.median(ratios):.3f}\t{min(ratios):.2f}-{max(ratios):.2f}")
+              f"{statistics.median(ratios):.3f}\t{min(ratios):.2f}-{max(ratios):.2f}\t{min(a):.3f}\t{min(b):.3f}")
 
 
 if __name__ == "__main__":

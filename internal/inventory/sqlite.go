@@ -538,19 +538,24 @@ func (s *SQLite) Set(ctx context.Context, jname string, cols map[string]string) 
 
 // Delete removes one environment's row.
 func (s *SQLite) Delete(ctx context.Context, jname string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
 	if len(s.vmcols) > 0 {
-		if _, err := s.db.ExecContext(ctx, "DELETE FROM bhyve WHERE jname = ?", jname); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM bhyve WHERE jname = ?", jname); err != nil {
 			return err
 		}
 	}
-	res, err := s.db.ExecContext(ctx, "DELETE FROM jails WHERE jname = ?", jname)
+	res, err := tx.ExecContext(ctx, "DELETE FROM jails WHERE jname = ?", jname)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("%s: %w", jname, errdefs.ErrNotFound)
 	}
-	return nil
+	return tx.Commit()
 }
 
 // Local returns the node settings row ("local" table).
