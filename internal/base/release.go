@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/env"
@@ -26,12 +27,14 @@ var FreeBSDMirrors = []string{"https://download.freebsd.org/ftp", "http://ftp.fr
 // default_obtain_base_repo_sources lists mirror roots, space-separated.
 const MirrorsConf = "FreeBSD-bases.conf"
 
-var releaseRE = regexp.MustCompile(`^[0-9]+\.[0-9]+(-(RELEASE|RC[0-9]+|BETA[0-9]+|ALPHA[0-9]+|STABLE|CURRENT|PRERELEASE))?$`)
+var releaseRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9]+\.[0-9]+(-(RELEASE|RC[0-9]+|BETA[0-9]+|ALPHA[0-9]+|STABLE|CURRENT|PRERELEASE))?$`)
+})
 
 // IsFreeBSDRelease reports whether ver names a FreeBSD version (14.3,
 // 14.3-RELEASE, 15.0-RC1, 14.3-STABLE, 16.0-CURRENT) rather than a Linux
 // base.
-func IsFreeBSDRelease(ver string) bool { return releaseRE.MatchString(ver) }
+func IsFreeBSDRelease(ver string) bool { return releaseRE().MatchString(ver) }
 
 // Release is one FreeBSD version's distribution directory.
 type Release struct {

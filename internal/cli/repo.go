@@ -238,7 +238,7 @@ func extractArchive(ctx context.Context, c *Ctx, art repo.Artifact, file, dir st
 			return err
 		}
 		defer f.Close()
-		return repo.ExtractTarZstd(ctx, f, dir)
+		return repo.ExtractTarZstd(ctx, c.Run, f, dir)
 	case repo.FormatTarXz, repo.FormatTarGz, repo.FormatTar:
 		_, err := c.Run.Run(ctx, sys.Cmd{Argv: []string{"tar", "-xpf", file, "-C", dir}, Timeout: time.Hour})
 		return err
@@ -429,7 +429,7 @@ func publishBase(ctx context.Context, c *Ctx, a *Args, p *repo.Publisher) (repo.
 		if b.Arch == arch && b.Ver == ver && (b.Name == "base_"+arch+"_"+arch+"_"+ver || b.Name == "base_"+arch+"_"+base.TargetArch(arch)+"_"+ver) {
 			fmt.Fprintf(c.Stdout, "archiving %s (tar+zstd)\n", b.Path)
 			art := repo.Artifact{Kind: repo.KindBase, Name: a.Value("name", "base"), Version: ver, Arch: arch, Format: repo.FormatTarZstd}
-			return p.Put(ctx, art, func(w io.Writer) error { return repo.WriteTarZstd(ctx, w, b.Path) })
+			return p.Put(ctx, art, func(w io.Writer) error { return repo.WriteTarZstd(ctx, c.Run, w, b.Path) })
 		}
 	}
 	return repo.Artifact{}, fmt.Errorf("no installed base ver=%s arch=%s in %s (see cbsd bases): %w", ver, arch, c.L.Path("basejail"), errdefs.ErrNotFound)

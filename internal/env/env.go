@@ -2,7 +2,6 @@ package env
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,7 +35,26 @@ func StatusName(s int) string {
 // MaxNameLen is the longest accepted environment name.
 const MaxNameLen = 64
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_@%:][-a-zA-Z0-9_@%:]*$`)
+// nameChar reports whether c may appear in a name: letters, digits and
+// _ @ % : anywhere, - anywhere but first.
+func nameChar(c byte, first bool) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	case c == '_' || c == '@' || c == '%' || c == ':':
+		return true
+	}
+	return c == '-' && !first
+}
+
+func validName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if !nameChar(name[i], i == 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidateName checks an environment name before any file is touched.
 func ValidateName(name string) error {
@@ -45,7 +63,7 @@ func ValidateName(name string) error {
 		return fmt.Errorf("empty environment name: %w", errdefs.ErrInvalid)
 	case len(name) > MaxNameLen:
 		return fmt.Errorf("environment name %q is longer than %d characters: %w", name, MaxNameLen, errdefs.ErrInvalid)
-	case !nameRE.MatchString(name):
+	case !validName(name):
 		return fmt.Errorf("invalid environment name %q: only letters, digits and _ @ %% : - are allowed (not first: -): %w", name, errdefs.ErrInvalid)
 	}
 	return nil

@@ -1,5 +1,7 @@
 package env
 
+import "sync"
+
 // Column is one column of CBSD's "jails" table.
 type Column struct {
 	Name    string
@@ -85,10 +87,11 @@ var CreateKnobs = []string{
 	"with_img_helpers", "nic_hwaddr", "relative_path", "oci_runtime",
 }
 
+// The indexes are built on first use: every cbsd process runs package
+// initialisation, few of them need these.
 var (
-	columnIndex  = indexColumns()
-	jargIndex    = indexJARG()
-	statusByName = map[string]string{"off": "0", "on": "1", "slave": "2", "maintenance": "3"}
+	columnIndex = sync.OnceValue(indexColumns)
+	jargIndex   = sync.OnceValue(indexJARG)
 )
 
 func indexColumns() map[string]int {
@@ -108,16 +111,23 @@ func indexJARG() map[string]bool {
 }
 
 // IsColumn reports whether k is a column of the jails table.
-func IsColumn(k string) bool { _, ok := columnIndex[k]; return ok }
+func IsColumn(k string) bool { _, ok := columnIndex()[k]; return ok }
 
 // IsParam reports whether k is a serialisable jail parameter.
-func IsParam(k string) bool { return jargIndex[k] }
+func IsParam(k string) bool { return jargIndex()[k] }
 
 // StatusValue maps "on"/"off"/... (as accepted by jls filters) to the
 // numeric status; other values are returned unchanged.
 func StatusValue(v string) string {
-	if n, ok := statusByName[v]; ok {
-		return n
+	switch v {
+	case "off":
+		return "0"
+	case "on":
+		return "1"
+	case "slave":
+		return "2"
+	case "maintenance":
+		return "3"
 	}
 	return v
 }

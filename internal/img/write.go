@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/env"
@@ -165,7 +166,7 @@ func writeData(ctx context.Context, run Runner, f *os.File, s Spec) (int64, erro
 // totalsSupported: GNU tar reports the bytes it wrote with --totals.
 func totalsSupported() bool { return runtime.GOOS == "linux" }
 
-var totalsRE = regexp.MustCompile(`Total bytes written: ([0-9]+)`)
+var totalsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Total bytes written: ([0-9]+)`) })
 
 // pipeData runs tar straight into the compressor (no copy through this
 // process) and takes the tar's size from tar --totals.
@@ -176,7 +177,7 @@ func pipeData(ctx context.Context, run Runner, f *os.File, tarArgv, comp []strin
 	if err := errors.Join(tarErr, compErr); err != nil {
 		return 0, err
 	}
-	m := totalsRE.FindStringSubmatch(stderr.String())
+	m := totalsRE().FindStringSubmatch(stderr.String())
 	if m == nil {
 		return 0, fmt.Errorf("tar --totals printed no total: %q", stderr.String())
 	}

@@ -14,9 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/sys"
 )
 
 // FormatOf guesses an archive format from a file name (base.tar.zst,
@@ -35,6 +34,19 @@ func FormatOf(name string) string {
 	return ""
 }
 
+// Runner runs external commands (sys.Runner).
+type Runner interface {
+	Run(ctx context.Context, c sys.Cmd) ([]byte, error)
+}
+
+// zstdCompress and zstdDecompress are zstd(1), which cbsd needs for images
+// anyway: single-threaded, so the same tree makes the same bytes, and a
+// window of at most 128 MiB when reading (bounded memory).
+var (
+	zstdCompress   = []string{"zstd", "-3", "-T1", "-q", "-c"}
+	zstdDecompress = []string{"zstd", "-d", "-q", "-c", "--memory=128MB"}
+)
+
 // WriteTarZstd writes the tree below dir to w as a zstd-compressed tar
 // stream, streaming (one file at a time, a bounded compression window):
 // directories, regular files, symbolic links, hard links (as links to
@@ -43,16 +55,23 @@ func FormatOf(name string) string {
 // plain ustar headers wherever they suffice). Device nodes
 // and sockets are skipped (jails get /dev from devfs or a fresh tmpfs).
 // Entries are in lexical order, so the same tree makes the same archive.
-func WriteTarZstd(ctx context.Context, w io.Writer, dir string) error {
-	zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
+func WriteTarZstd(ctx context.Context, run Runner, w io.Writer, dir string) error {
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	if err := writeTar(ctx, zw, dir); err != nil {
-		zw.Close()
+	tarred := make(chan error, 1)
+	go func() {
+		err := writeTar(ctx, pw, dir)
+		pw.Close()
+		tarred <- err
+	}()
+	_, zerr := run.Run(ctx, sys.Cmd{Argv: zstdCompress, Stdin: pr, Stdout: w, Timeout: 24 * time.Hour})
+	pr.Close() // a failed zstd must not leave the tar writer blocked
+	if err := <-tarred; err != nil {
 		return err
 	}
-	return zw.Close()
+	return zerr
 }
 
 func writeTar(ctx context.Context, w io.Writer, dir string) error {
@@ -129,13 +148,27 @@ func writeTar(ctx context.Context, w io.Writer, dir string) error {
 
 // ExtractTarZstd unpacks a zstd-compressed tar stream (WriteTarZstd's)
 // into dir, which should be new and empty. See ExtractTar.
-func ExtractTarZstd(ctx context.Context, r io.Reader, dir string) error {
-	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
+func ExtractTarZstd(ctx context.Context, run Runner, r io.Reader, dir string) error {
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	defer zr.Close()
-	return ExtractTar(ctx, zr, dir)
+	decoded := make(chan error, 1)
+	go func() {
+		_, err := run.Run(ctx, sys.Cmd{Argv: zstdDecompress, Stdin: r, Stdout: pw, Timeout: 24 * time.Hour})
+		pw.Close()
+		decoded <- err
+	}()
+	err = ExtractTar(ctx, pr, dir)
+	if err == nil {
+		// Read to the end: zstd checks the frame's checksum last.
+		io.Copy(io.Discard, pr)
+	}
+	pr.Close()
+	if zerr := <-decoded; err == nil && zerr != nil {
+		return fmt.Errorf("zstd: %w", zerr)
+	}
+	return err
 }
 
 // ExtractTar unpacks a tar stream into dir. Names are confined to dir:

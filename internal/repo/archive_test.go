@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/base"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/sys"
 	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
@@ -122,7 +124,7 @@ func TestBasePublishGet(t *testing.T) {
 
 	p := &Publisher{Dir: tree, Key: sk}
 	a, err := p.Put(context.Background(), Artifact{Kind: KindBase, Name: "base", Version: "busybox", Arch: "amd64", Format: FormatTarZstd},
-		func(w io.Writer) error { return WriteTarZstd(context.Background(), w, src) })
+		func(w io.Writer) error { return WriteTarZstd(context.Background(), testRunner(t), w, src) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ func TestBasePublishGet(t *testing.T) {
 			return err
 		}
 		defer f.Close()
-		return ExtractTarZstd(context.Background(), f, tmp)
+		return ExtractTarZstd(context.Background(), testRunner(t), f, tmp)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +184,7 @@ func TestBasePublishGet(t *testing.T) {
 
 	// The same tree makes the same archive: publishing again is a no-op.
 	var again bytes.Buffer
-	if err := WriteTarZstd(context.Background(), &again, src); err != nil {
+	if err := WriteTarZstd(context.Background(), testRunner(t), &again, src); err != nil {
 		t.Fatal(err)
 	}
 	if sum(again.Bytes()) != a.SHA256 {
@@ -272,4 +274,13 @@ func TestFormatOf(t *testing.T) {
 			t.Errorf("FormatOf(%q) = %q, want %q", name, got, want)
 		}
 	}
+}
+
+// testRunner runs zstd(1) for the tar+zstd archives; the tests need it.
+func testRunner(t *testing.T) *sys.Runner {
+	t.Helper()
+	if _, err := sys.LookPath("zstd"); err != nil {
+		t.Skip("zstd(1) is not installed (apt-get install zstd)")
+	}
+	return sys.NewRunner(slog.New(slog.DiscardHandler))
 }

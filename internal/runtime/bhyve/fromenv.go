@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
@@ -45,7 +46,9 @@ type Paths struct {
 	VNCPort int
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 // FromEnv builds a VM from CBSD's bhyve settings. nic_parent, nic_hwaddr
 // and nic_driver are comma-separated lists with one entry per NIC (a single
@@ -93,7 +96,7 @@ func FromEnv(e *env.Env, p Paths) (*VM, error) {
 		}
 	}
 	if u := e.Get("uuid"); u != "0" && u != "" {
-		if !uuidRE.MatchString(u) {
+		if !uuidRE().MatchString(u) {
 			return nil, bad("uuid", "want 0 or a UUID such as 5f9e0f1c-6a63-4d3e-9b1e-0c4a7d2b9e10")
 		}
 		v.UUID = u
