@@ -106,6 +106,13 @@ hyperfine -N --style basic --warmup 2 --runs "$RUNS" --export-json $B/cycle.json
 	-n cbsd "bash $B/cycles/cbsd.sh" -n runc "bash $B/cycles/runc.sh" -n runc-layout "bash $B/cycles/runc-layout.sh" \
 	-n lxc "bash $B/cycles/lxc.sh" -n podman "bash $B/cycles/podman.sh" >&2
 
+# The target ratios again, cbsd and runc cycles alternating (bench/pairs.py):
+# drift of the machine between hyperfine's blocks of runs cannot favour
+# either side.
+python3 bench/pairs.py "$((2 * RUNS))" $B/pairs.json \
+	"cbsd / runc" "true" "bash $B/cycles/cbsd.sh" "bash $B/cycles/runc.sh" \
+	"cbsd / runc-layout" "true" "bash $B/cycles/cbsd.sh" "bash $B/cycles/runc-layout.sh" > $B/pairs.tsv
+
 # Per-step medians of cbsd and runc, 15 cycles each.
 python3 - $B $CBSD "$workdir" <<'PY'
 import json, os, statistics, subprocess, sys, time
@@ -135,6 +142,14 @@ print("| tool | median ms | mean ms | median / runc | median / runc-layout |")
 print("|---|---:|---:|---:|---:|")
 for k in ["cbsd", "runc", "runc-layout", "lxc", "podman"]:
     print(f"| {k} | {med[k]:.1f} | {mean[k]:.1f} | {med[k]/med['runc']:.2f}x | {med[k]/med['runc-layout']:.2f}x |")
+print()
+print(f"Alternating runs ({len(json.load(open(B + '/pairs.json'))['cbsd / runc']['a'])} cycles of each):")
+print()
+print("| ratio | cbsd ms | other ms | median of per-run ratios | range |")
+print("|---|---:|---:|---:|---:|")
+for line in open(B + "/pairs.tsv"):
+    name, a, b, r, rng, _, _ = line.rstrip("\n").split("\t")
+    print(f"| {name} | {float(a)*1000:.1f} | {float(b)*1000:.1f} | {float(r):.2f}x | {rng} |")
 print()
 print("| step (median ms) | create | start | exec | stop | remove |")
 print("|---|---:|---:|---:|---:|---:|")

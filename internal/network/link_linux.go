@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -157,7 +158,11 @@ func SetupVeth(c VethConfig) (err error) {
 // RemoveVeth deletes an environment's host-side veth if it still exists
 // (it normally disappears with the namespace).
 func RemoveVeth(jname string) error {
-	l, err := netlink.LinkByName(HostIfName(jname, 0))
+	name := HostIfName(jname, 0)
+	if _, err := os.Lstat("/sys/class/net/" + name); errors.Is(err, fs.ErrNotExist) {
+		return nil // no such interface: a stat is cheaper than a netlink round trip
+	}
+	l, err := netlink.LinkByName(name)
 	if err != nil {
 		return nil
 	}

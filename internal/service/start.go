@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/base"
@@ -355,12 +356,33 @@ func (s *Service) prepareEtc(e *env.Env, sp *runtime.Spec) error {
 	return nil
 }
 
+// writeIfChanged sets a file in the etc of a jail that is not running. A
+// regular file is rewritten in place (no new inode to allocate); anything
+// else the jail may have planted there (a symbolic link, a fifo, a device
+// node) is replaced, never opened.
 func writeIfChanged(path, content string) error {
-	if old, err := os.ReadFile(path); err == nil && string(old) == content {
-		return nil
+	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			defer f.Close()
+			if fst, err := f.Stat(); err == nil && os.SameFile(st, fst) {
+				old, err := io.ReadAll(io.LimitReader(f, int64(len(content))+1))
+				if err == nil && string(old) == content {
+					return nil
+				}
+				if err == nil {
+					if err = f.Truncate(0); err == nil {
+						_, err = f.WriteAt([]byte(content), 0)
+					}
+				}
+				return err
+			}
+		}
 	}
-	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
-		os.Remove(path) // never follow a link planted in the jail
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		if err := os.Remove(path); err != nil {
+			return err
+		}
 	}
 	return workdir.WriteFileAtomic(path, []byte(content), 0o644)
 }
