@@ -76,6 +76,19 @@ func (s *screen) wait(text string, d time.Duration) string {
 	}
 }
 
+// gone waits until the screen no longer shows text (a cleared field: the
+// next keys must not reach the form before it has caught up).
+func (s *screen) gone(text string, d time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for strings.Contains(s.capture(), text) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("screen still shows %q:\n%s", text, s.capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // save keeps a screen as a text capture under $CBSD_TUI_CAPTURES (the
 // screenshots in docs/tui.md come from there).
 func (s *screen) save(name string) {
@@ -98,7 +111,9 @@ func TestJconstructTUI(t *testing.T) {
 	s.save("jconstruct-1")
 	s.keys("bad/name", "Enter")
 	s.wait("1-64 letters", 5*time.Second)
-	s.keys("C-u", "tui1", "Enter", "Enter", "Enter", "Enter") // jname, host, ip4_addr DHCP, ver
+	s.keys("C-u")
+	s.gone("bad/name", 5*time.Second)
+	s.keys("tui1", "Enter", "Enter", "Enter", "Enter") // jname, host, ip4_addr DHCP, ver
 	s.wait("Private copy of the base", 5*time.Second)
 	s.save("jconstruct-2")
 	s.keys("Enter", "Enter", "Enter", "Enter") // baserw, vnet, astart, interface
@@ -137,7 +152,9 @@ func TestInitenvTUI(t *testing.T) {
 	s.wait("IPv4 pool", 5*time.Second)
 	s.keys("C-u", "10.0.0.0/33", "Enter")
 	s.wait("want CIDRs", 5*time.Second) // inline error
-	s.keys("C-u", "10.55.0.0/24", "Enter", "Enter", "Enter", "Enter")
+	s.keys("C-u")
+	s.gone("10.0.0.0/33", 5*time.Second)
+	s.keys("10.55.0.0/24", "Enter", "Enter", "Enter", "Enter")
 	s.wait("ZFS (zfsfeat)", 5*time.Second)
 	s.save("initenv-2")
 	s.keys("Enter", "Enter", "Enter", "Enter")
