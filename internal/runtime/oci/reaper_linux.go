@@ -21,10 +21,22 @@ type reaper struct {
 	done    chan struct{}
 }
 
-func newReaper() *reaper {
+func newReaper() *reaper { return newReaperOn(notifyChild()) }
+
+// notifyChild subscribes to SIGCHLD. Only a reaper waits for children: a
+// process may subscribe early (the first subscription starts Go's signal
+// handling, which takes a while) and reap later, once it has collected
+// the children it waits for itself.
+func notifyChild() chan os.Signal {
+	sig := make(chan os.Signal, 16)
+	signal.Notify(sig, syscall.SIGCHLD)
+	return sig
+}
+
+// newReaperOn starts reaping, woken by sig (notifyChild's).
+func newReaperOn(sig chan os.Signal) *reaper {
 	r := &reaper{waiters: map[int]chan int{}, early: map[int]int{},
-		sig: make(chan os.Signal, 16), stop: make(chan struct{}), done: make(chan struct{})}
-	signal.Notify(r.sig, syscall.SIGCHLD)
+		sig: sig, stop: make(chan struct{}), done: make(chan struct{})}
 	go r.loop()
 	return r
 }

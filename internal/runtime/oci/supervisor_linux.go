@@ -25,12 +25,15 @@ import (
 // its parent (fd 3) how that went, then stays until the jail's init exits.
 func RunSupervisor(runDir string) int {
 	out := os.NewFile(3, "report")
+	// While jstart reads the inventory: signal handling set up now is not
+	// on the start's path later.
+	sigchld := notifyChild()
 	// Wait until jstart has written the plan (EOF: the start was called off).
 	if n, _ := os.NewFile(4, "go").Read(make([]byte, 1)); n == 0 {
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	s := &supervisor{runDir: runDir, log: log, run: sys.NewRunner(log)}
+	s := &supervisor{runDir: runDir, log: log, run: sys.NewRunner(log), sigchld: sigchld}
 	pid, err := s.start()
 	if err != nil {
 		json.NewEncoder(out).Encode(ctl.Report{Error: err.Error()})
@@ -50,6 +53,7 @@ type supervisor struct {
 	owner   *os.File
 	pid     int
 	reaper  *reaper
+	sigchld chan os.Signal
 	ln      *net.UnixListener
 	exited  chan int
 	warning string
@@ -127,7 +131,7 @@ func (s *supervisor) start() (pid int, err error) {
 		cleanup()
 		return 0, fmt.Errorf("read init pid: %w", err)
 	}
-	s.reaper = newReaper()
+	s.reaper = newReaperOn(s.sigchld)
 	exited := s.reaper.watch(s.pid)
 	abort := func(err error) (int, error) {
 		unix.Kill(s.pid, unix.SIGKILL)
