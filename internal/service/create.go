@@ -302,6 +302,37 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	if hook.Enabled(e.Get("mnt_start")) {
 		r.Add(func() { s.mntStop(context.Background(), e, log) })
 	}
+	if network.HasDHCP(e.Get("ip4_addr")) {
+		pl, err := s.poolLock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer pl.Release() // held until the row with the address is in
+		if err := s.allocateIP(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
+	e.Set("status", "0")
+	e.Set("jid", "0")
+	// The row goes in while the directories are filled (the commit waits on
+	// the disk, the rest on the filesystem); it goes again if they fail. A
+	// concurrent start, stop or remove waits for the operation lock.
+	inserted := make(chan error, 1)
+	go func() { inserted <- s.Store.Insert(ctx, e) }()
+	var insertErr error
+	insertDone := false
+	waitInsert := func() error {
+		if !insertDone {
+			insertErr, insertDone = <-inserted, true
+		}
+		return insertErr
+	}
+	r.Add(func() {
+		if waitInsert() == nil {
+			s.Store.Delete(context.Background(), name)
+		}
+	})
 	// Directory creation waits on the filesystem, not the CPU: in parallel.
 	hookDirs := make([]string, len(hook.Dirs))
 	for i, d := range hook.Dirs {
@@ -338,22 +369,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	if err := s.writeFstab(e, data, knobs["fstablocal"]); err != nil {
 		return nil, err
 	}
-	if network.HasDHCP(e.Get("ip4_addr")) {
-		pl, err := s.poolLock(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer pl.Release() // held until the row with the address is in
-		if err := s.allocateIP(ctx, e); err != nil {
-			return nil, err
-		}
-	}
-	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
-	e.Set("status", "0")
-	e.Set("jid", "0")
-
-	// Register: descriptor into jails-rcconf, row in, descriptor moved to
-	// jails-system/<J> (CBSD's jcreate -> jregister mode=new).
+	// Register: descriptor into jails-rcconf, row in (already on its way),
+	// descriptor moved to jails-system/<J> (CBSD's jcreate -> jregister
+	// mode=new).
 	var buf bytes.Buffer
 	if err := env.WriteDescriptor(&buf, e, ""); err != nil {
 		return nil, err
@@ -363,10 +381,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 		return nil, err
 	}
 	r.Add(func() { os.Remove(rc) })
-	if err := s.Store.Insert(ctx, e); err != nil {
+	if err := waitInsert(); err != nil {
 		return nil, err
 	}
-	r.Add(func() { s.Store.Delete(context.Background(), name) })
 	if err := moveFile(rc, s.L.SysRcconf(name)); err != nil {
 		return nil, err
 	}

@@ -54,11 +54,21 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 		s.mntStop(ctx, e, log)
 		log.Close()
 	}
-	if err := s.removeFiles(name, dataDir(s.L, e)); err != nil {
-		return err
+	// The row goes while the files are removed (the commit waits on the
+	// disk, the removal on the filesystem); it comes back if they cannot
+	// all be removed, so that jremove can be run again.
+	deleted := make(chan error, 1)
+	go func() { deleted <- s.Store.Delete(ctx, name) }()
+	ferr := s.removeFiles(name, dataDir(s.L, e))
+	derr := <-deleted
+	if ferr != nil {
+		if derr == nil {
+			s.Store.Insert(context.Background(), e)
+		}
+		return ferr
 	}
-	if err := s.Store.Delete(ctx, name); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-		return err
+	if derr != nil && !errors.Is(derr, errdefs.ErrNotFound) {
+		return derr
 	}
 	os.Remove(s.L.OpLock(name))
 	return nil

@@ -419,10 +419,16 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 	if hook.Enabled(e.Get("mnt_stop")) {
 		opt.Hold = nil // mnt_stop must run after the runtime has let go of everything
 	}
-	if err := s.Driver.Stop(ctx, name, s.L.RunDir(name), opt); err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+	// The inventory is updated while the jail goes down (the commit waits
+	// on the disk, the stop on the jail), and put back if the stop fails.
+	marked := make(chan struct{})
+	go func() { s.markOff(ctx, e); close(marked) }()
+	err = s.Driver.Stop(ctx, name, s.L.RunDir(name), opt)
+	<-marked
+	if err != nil && !errors.Is(err, errdefs.ErrNotRunning) {
+		s.Store.Set(context.Background(), name, map[string]string{"jid": e.Get("jid"), "status": e.Get("status")})
 		return fmt.Errorf("jail %s: stop: %w", name, err)
 	}
-	s.markOff(ctx, e)
 	s.hostCommand(ctx, e, "exec_master_poststop", log)
 	s.runHooks(ctx, e, "master_poststop.d", log)
 	s.mntStop(ctx, e, log)
