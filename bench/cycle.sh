@@ -9,6 +9,8 @@
 #   lxc    config dir / lxc-start -d / lxc-attach / lxc-stop -k / rm
 #   podman run -d --rootfs / exec / rm -f -t 0
 # Usage (root): bash bench/cycle.sh [runs]   (needs: hyperfine runc lxc podman)
+# BENCH_DIR=/some/dir puts the workdir, the bundles and the runtimes' state
+# on that directory's filesystem (default /tmp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-15}
@@ -16,7 +18,9 @@ for t in hyperfine runc lxc-start podman; do
 	command -v $t >/dev/null || { echo "missing $t: apt-get install hyperfine runc lxc podman busybox-static"; exit 1; }
 done
 bash scripts/build.sh >/dev/null
-B=$(mktemp -d /tmp/cbsd-bench.XXXXXX)
+B=$(mktemp -d "${BENCH_DIR:-/tmp}/cbsd-bench.XXXXXX")
+# Raw runc keeps its state on the same filesystem as cbsd does (W/var/run/runc).
+RUNC="runc --root $B/runc-state"
 trap 'rm -rf "$B"' EXIT
 export workdir=$B/w
 CBSD=$(pwd)/bin/cbsd
@@ -69,20 +73,20 @@ SH
 cat > $B/cycles/runc.sh <<SH
 set -e
 mkdir $B/bundle && cp $B/tmpl/config.json $B/bundle/
-runc run -d -b $B/bundle rc </dev/null >/dev/null 2>&1
-runc exec rc /bin/echo hi >/dev/null
-runc kill rc KILL
-runc delete -f rc
+$RUNC run -d -b $B/bundle rc </dev/null >/dev/null 2>&1
+$RUNC exec rc /bin/echo hi >/dev/null
+$RUNC kill rc KILL
+$RUNC delete -f rc
 rm -rf $B/bundle
 SH
 cat > $B/cycles/runc-layout.sh <<SH
 set -e
 mkdir $B/data-rl && cd $ROOT && cp -a --parents etc root tmp home usr/local var $B/data-rl/
 mkdir $B/bundle-rl && cp $B/tmpl-layout/config.json $B/bundle-rl/
-runc run -d -b $B/bundle-rl rl </dev/null >/dev/null 2>&1
-runc exec rl /bin/echo hi >/dev/null
-runc kill rl KILL
-runc delete -f rl
+$RUNC run -d -b $B/bundle-rl rl </dev/null >/dev/null 2>&1
+$RUNC exec rl /bin/echo hi >/dev/null
+$RUNC kill rl KILL
+$RUNC delete -f rl
 rm -rf $B/bundle-rl $B/data-rl
 SH
 cat > $B/cycles/lxc.sh <<SH
@@ -117,6 +121,7 @@ python3 bench/pairs.py "$((2 * RUNS))" $B/pairs.json \
 python3 - $B $CBSD "$workdir" <<'PY'
 import json, os, statistics, subprocess, sys, time
 B, cbsd, w = sys.argv[1], sys.argv[2], sys.argv[3]
+runc = ["runc", "--root", B + "/runc-state"]
 env = dict(os.environ, workdir=w)
 def t(argv, **kw):
     s = time.perf_counter(); subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw); return (time.perf_counter() - s) * 1000
@@ -131,9 +136,9 @@ for i in range(17):
     if i >= 2: record("cbsd", c)
 for i in range(17):
     r = [t(["sh", "-c", f"mkdir {B}/bundle2 && cp {B}/tmpl/config.json {B}/bundle2/"]),
-         t(["runc", "run", "-d", "-b", B + "/bundle2", "rs"], stdin=subprocess.DEVNULL),
-         t(["runc", "exec", "rs", "/bin/echo", "hi"]),
-         t(["sh", "-c", "runc kill rs KILL && runc delete -f rs"]), t(["rm", "-rf", B + "/bundle2"])]
+         t(runc + ["run", "-d", "-b", B + "/bundle2", "rs"], stdin=subprocess.DEVNULL),
+         t(runc + ["exec", "rs", "/bin/echo", "hi"]),
+         t(["sh", "-c", f"{' '.join(runc)} kill rs KILL && {' '.join(runc)} delete -f rs"]), t(["rm", "-rf", B + "/bundle2"])]
     if i >= 2: record("runc", r)
 res = json.load(open(B + "/cycle.json"))["results"]
 med = {r["command"]: statistics.median(r["times"]) * 1000 for r in res}
