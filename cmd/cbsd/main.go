@@ -35,7 +35,19 @@ func run() int {
 			return oci.RunSupervisor(os.Args[2])
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go cancelOnSignal(cancel)
 	return cli.New(jailDriver).Main(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+}
+
+// cancelOnSignal cancels the command's context on SIGTERM, SIGINT or
+// SIGHUP, so that what it was doing is undone. It runs beside the command:
+// subscribing starts Go's signal handling, which takes a few hundred
+// microseconds that every command would otherwise wait for.
+func cancelOnSignal(cancel context.CancelFunc) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	<-sigs
+	cancel()
 }
