@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/huh/v2"
+	"github.com/charmbracelet/huh"
 )
 
 // Node holds the initenv settings the form edits (CBSD's USERINI keys).

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/huh/v2"
+	"github.com/charmbracelet/huh"
 
 	"github.com/cbsdgo/cbsd/internal/env"
 )

@@ -8,10 +8,13 @@ import (
 	"os"
 	"strings"
 
-	"charm.land/huh/v2"
+	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 	"golang.org/x/term"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	_ "github.com/cbsdgo/cbsd/internal/tui/quiet" // no terminal queries at start
 )
 
 // ErrAborted is returned when the user leaves a form (Esc, Ctrl+C).
@@ -30,8 +33,11 @@ func Run(ctx context.Context, f *huh.Form, in *os.File, out io.Writer, alternati
 	if in == nil || !term.IsTerminal(int(in.Fd())) || !ok || !term.IsTerminal(int(o.Fd())) {
 		return fmt.Errorf("this form needs a terminal (stdin and stdout); without one use: %s: %w", alternative, errdefs.ErrNotSupported)
 	}
+	// The one question to the terminal, now that a form is shown (cbsd
+	// does not ask at start: package quiet).
+	lipgloss.SetHasDarkBackground(termenv.NewOutput(o).HasDarkBackground())
 	err := f.WithInput(in).WithOutput(out).WithWidth(Width).WithHeight(Height).
-		WithTheme(huh.ThemeFunc(huh.ThemeBase16)).WithShowHelp(true).RunWithContext(ctx)
+		WithTheme(huh.ThemeBase16()).WithShowHelp(true).RunWithContext(ctx)
 	if errors.Is(err, huh.ErrUserAborted) {
 		return ErrAborted
 	}

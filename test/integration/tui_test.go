@@ -109,7 +109,9 @@ func TestJconstructTUI(t *testing.T) {
 	s.keys("Enter") // default
 	s.wait("Jail name (jname)", 10*time.Second)
 	s.save("jconstruct-1")
-	s.keys("bad/name", "Enter")
+	s.keys("bad/name")
+	s.wait("> bad/name", 5*time.Second) // typed, before Enter asks for validation
+	s.keys("Enter")
 	s.wait("1-64 letters", 5*time.Second)
 	s.keys("C-u")
 	s.gone("bad/name", 5*time.Second)
