@@ -64,11 +64,12 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err != nil {
 		return runtime.State{}, err
 	}
-	if err := ctl.WriteJSON(filepath.Join(s.RunDir, "config.json"), sp); err != nil {
+	// The supervisor reads both files only after the go-ahead below.
+	if err := ctl.WriteNewJSON(filepath.Join(s.RunDir, "config.json"), sp); err != nil {
 		return runtime.State{}, err
 	}
 	id := ContainerID(s.Name)
-	if err := ctl.WriteJSON(filepath.Join(s.RunDir, planFile), plan{Spec: *s, Runtime: *rt, ID: id}); err != nil {
+	if err := ctl.WriteNewJSON(filepath.Join(s.RunDir, planFile), plan{Spec: *s, Runtime: *rt, ID: id}); err != nil {
 		return runtime.State{}, err
 	}
 	w := d.takeWarm(s.Name)
