@@ -15,10 +15,8 @@ import (
 	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
-// Runner runs a command (sys.Runner).
-type Runner interface {
-	Run(ctx context.Context, c sys.Cmd) ([]byte, error)
-}
+// Runner runs external commands (sys.CmdRunner).
+type Runner = sys.CmdRunner
 
 // SetRootPassword sets root's password in a jail's etc directory
 // (CBSD's user_pw_root): a SHA-512 crypt hash from openssl(1) in

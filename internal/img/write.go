@@ -20,10 +20,8 @@ import (
 	"github.com/cbsdgo/cbsd/internal/sys"
 )
 
-// Runner runs external commands (sys.Runner).
-type Runner interface {
-	Run(ctx context.Context, c sys.Cmd) ([]byte, error)
-}
+// Runner runs external commands (sys.CmdRunner).
+type Runner = sys.CmdRunner
 
 // Spec is everything an image holds.
 type Spec struct {

@@ -34,10 +34,8 @@ func FormatOf(name string) string {
 	return ""
 }
 
-// Runner runs external commands (sys.Runner).
-type Runner interface {
-	Run(ctx context.Context, c sys.Cmd) ([]byte, error)
-}
+// Runner runs external commands (sys.CmdRunner).
+type Runner = sys.CmdRunner
 
 // zstdCompress and zstdDecompress are zstd(1), which cbsd needs for images
 // anyway: single-threaded, so the same tree makes the same bytes, and a

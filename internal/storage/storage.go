@@ -27,10 +27,8 @@ type Backend interface {
 	Destroy(ctx context.Context, path string) error
 }
 
-// Runner is the part of sys.Runner the backends use (a fake in tests).
-type Runner interface {
-	Run(ctx context.Context, c sys.Cmd) ([]byte, error)
-}
+// Runner runs external commands (sys.CmdRunner).
+type Runner = sys.CmdRunner
 
 // Select picks the backend for a directory: ZFS when zfsfeat is on, btrfs
 // when the directory lives on btrfs, plain directories otherwise.

@@ -56,6 +56,12 @@ type Runner struct {
 	Log *slog.Logger
 }
 
+// CmdRunner is what runs external commands: a *Runner, or a recording
+// fake in tests. Packages that run commands take one.
+type CmdRunner interface {
+	Run(ctx context.Context, c Cmd) ([]byte, error)
+}
+
 // NewRunner returns a Runner that logs at debug level to log.
 func NewRunner(log *slog.Logger) *Runner {
 	if log == nil {

@@ -33,10 +33,8 @@ type Plan struct {
 	Steps []Step            `json:"steps"`
 }
 
-// Runner is the part of sys.Runner a plan needs (a recording fake in tests).
-type Runner interface {
-	Run(ctx context.Context, c sys.Cmd) ([]byte, error)
-}
+// Runner runs external commands (sys.CmdRunner).
+type Runner = sys.CmdRunner
 
 // Executor runs plans.
 type Executor struct {
