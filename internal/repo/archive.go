@@ -66,10 +66,9 @@ func WriteTarZstd(ctx context.Context, run Runner, w io.Writer, dir string) erro
 	}()
 	_, zerr := run.Run(ctx, sys.Cmd{Argv: zstdCompress, Stdin: pr, Stdout: w, Timeout: 24 * time.Hour})
 	pr.Close() // a failed zstd must not leave the tar writer blocked
-	if err := <-tarred; err != nil {
-		return err
-	}
-	return zerr
+	// Both fail when zstd does (the writer then hits a closed pipe):
+	// zstd's error comes first.
+	return errors.Join(zerr, <-tarred)
 }
 
 func writeTar(ctx context.Context, w io.Writer, dir string) error {
@@ -163,8 +162,9 @@ func ExtractTarZstd(ctx context.Context, run Runner, r io.Reader, dir string) er
 		io.Copy(io.Discard, pr)
 	}
 	pr.Close()
-	if zerr := <-decoded; err == nil && zerr != nil {
-		return fmt.Errorf("zstd: %w", zerr)
+	// A failing zstd also cuts the tar short: both are reported.
+	if zerr := <-decoded; zerr != nil {
+		return errors.Join(err, fmt.Errorf("zstd: %w", zerr))
 	}
 	return err
 }

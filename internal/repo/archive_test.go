@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -273,6 +274,16 @@ func TestFormatOf(t *testing.T) {
 		if got := FormatOf(name); got != want {
 			t.Errorf("FormatOf(%q) = %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestExtractTarZstdCorrupt: data that is not zstd fails with zstd's own
+// complaint, not only with a short tar.
+func TestExtractTarZstdCorrupt(t *testing.T) {
+	run := testRunner(t)
+	err := ExtractTarZstd(context.Background(), run, bytes.NewReader(bytes.Repeat([]byte("not zstd "), 1000)), t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "zstd") {
+		t.Fatalf("ExtractTarZstd(garbage) = %v, want a zstd error", err)
 	}
 }
 
