@@ -52,6 +52,7 @@ type Ctx struct {
 
 	svc       *service.Service
 	drv       runtime.Driver
+	self      string // the cbsd executable, once Driver has looked it up
 	newDriver JailDriver
 }
 
@@ -204,6 +205,7 @@ func (c *Ctx) Driver() (runtime.Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.self = self
 	c.drv = c.newDriver(c.L.Path("var", "run"), self, c.Run, c.Log)
 	return c.drv, nil
 }
@@ -230,7 +232,7 @@ func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 		st.Close()
 		return nil, err
 	}
-	self, _ := os.Executable()
+	self := c.self
 	c.svc = &service.Service{L: c.L, Store: st, Driver: drv, Run: c.Run, Log: c.Log, Out: c.Stdout, Node: node}
 	if goruntime.GOOS == "freebsd" {
 		c.svc.Bhyve = &bhyve.Driver{Self: self, Run: c.Run, Log: c.Log}

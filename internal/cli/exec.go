@@ -78,16 +78,19 @@ func execRunning(ctx context.Context, c *Ctx, name string, p runtime.Process) (b
 	if st, _ := drv.State(ctx, name, c.L.RunDir(name)); !st.Running {
 		return false, nil
 	}
-	p.Stdin, p.Stdout, p.Stderr = c.Stdin, fileOf(c.Stdout, os.Stdout), fileOf(c.Stderr, os.Stderr)
-	code, err := drv.Exec(ctx, name, c.L.RunDir(name), p)
-	return true, exitError(code, err)
+	return true, exitError(drv.Exec(ctx, name, c.L.RunDir(name), onStdio(c, p)))
 }
 
 // execIn runs p in a jail on the command's stdio and turns a non-zero exit
 // code into the command's own.
 func execIn(ctx context.Context, c *Ctx, s *service.Service, name string, p runtime.Process) error {
+	return exitError(s.Exec(ctx, name, onStdio(c, p)))
+}
+
+// onStdio gives p the command's standard input, output and error.
+func onStdio(c *Ctx, p runtime.Process) runtime.Process {
 	p.Stdin, p.Stdout, p.Stderr = c.Stdin, fileOf(c.Stdout, os.Stdout), fileOf(c.Stderr, os.Stderr)
-	return exitError(s.Exec(ctx, name, p))
+	return p
 }
 
 // exitError turns a command's non-zero exit code into the command's own.

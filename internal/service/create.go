@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/base"
@@ -320,14 +321,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	// concurrent start, stop or remove waits for the operation lock.
 	inserted := make(chan error, 1)
 	go func() { inserted <- s.Store.Insert(ctx, e) }()
-	var insertErr error
-	insertDone := false
-	waitInsert := func() error {
-		if !insertDone {
-			insertErr, insertDone = <-inserted, true
-		}
-		return insertErr
-	}
+	waitInsert := sync.OnceValue(func() error { return <-inserted })
 	r.Add(func() {
 		if waitInsert() == nil {
 			s.Store.Delete(context.Background(), name)

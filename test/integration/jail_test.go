@@ -287,6 +287,9 @@ func TestFailedCreateLeavesNothing(t *testing.T) {
 	if out, _ := exec.Command("runc", "--root", filepath.Join(n.W, "var/run/runc"), "list", "-q").Output(); strings.TrimSpace(string(out)) != "" {
 		t.Fatalf("runtime state left: %q", out)
 	}
+	if _, err := os.Lstat(filepath.Join(n.W, "var/run/oci/fs1/ctl/exec.sock")); err == nil {
+		t.Fatal("exec socket left behind")
+	}
 	if out, _ := exec.Command("ip", "-o", "link").Output(); strings.Contains(string(out), "fs1-eth0") {
 		t.Fatalf("veth left:\n%s", out)
 	}

@@ -86,8 +86,10 @@ func (s *supervisor) start() (pid int, err error) {
 		return 0, err
 	}
 	ctx := context.Background()
+	execPath := filepath.Join(ctlDir(s.runDir), ExecSockName)
 	cleanup := func() {
 		s.p.Runtime.Delete(ctx, s.run, s.p.ID)
+		os.Remove(execPath) // bound here before the runtime ran
 		s.release()
 	}
 	goR, goW, err := os.Pipe()
@@ -99,7 +101,7 @@ func (s *supervisor) start() (pid int, err error) {
 	// The exec socket is bound here and handed to the init: a jexec right
 	// after jstart connects at once and waits in the backlog until the
 	// init (still starting) accepts it.
-	execLn, err := ctl.Listen(filepath.Join(ctlDir(s.runDir), ExecSockName))
+	execLn, err := ctl.Listen(execPath)
 	if err != nil {
 		cleanup()
 		return 0, fmt.Errorf("exec socket: %w", err)
