@@ -123,6 +123,19 @@ func repoClient(c *Ctx, a *Args, mirrors []string) (*repo.Client, error) {
 		}}, nil
 }
 
+// configuredClient is a client for the configured repository (noRepo when
+// there is none).
+func configuredClient(ctx context.Context, c *Ctx, a *Args) (*repo.Client, error) {
+	mirrors, err := repoMirrors(ctx, c, a)
+	if err != nil {
+		return nil, err
+	}
+	if len(mirrors) == 0 {
+		return nil, noRepo()
+	}
+	return repoClient(c, a, mirrors)
+}
+
 // noRepo is the error of list and get when no repository is configured.
 func noRepo() error {
 	return fmt.Errorf("no repository configured (repo= or the node setting repo): without one, only action=get sources=base is available, for FreeBSD releases from the FreeBSD mirrors: %w", errdefs.ErrNotFound)
@@ -132,14 +145,7 @@ func repoList(ctx context.Context, c *Ctx, a *Args) error {
 	if err := needWorkdir(c); err != nil {
 		return err
 	}
-	mirrors, err := repoMirrors(ctx, c, a)
-	if err != nil {
-		return err
-	}
-	if len(mirrors) == 0 {
-		return noRepo()
-	}
-	cl, err := repoClient(c, a, mirrors)
+	cl, err := configuredClient(ctx, c, a)
 	if err != nil {
 		return err
 	}
@@ -261,14 +267,7 @@ func repoGetFile(ctx context.Context, c *Ctx, a *Args, kind string) error {
 	if _, err := os.Lstat(dst); err == nil && a.KV["force"] != "1" {
 		return fmt.Errorf("%s exists (force=1 replaces it): %w", dst, errdefs.ErrExists)
 	}
-	mirrors, err := repoMirrors(ctx, c, a)
-	if err != nil {
-		return err
-	}
-	if len(mirrors) == 0 {
-		return noRepo()
-	}
-	cl, err := repoClient(c, a, mirrors)
+	cl, err := configuredClient(ctx, c, a)
 	if err != nil {
 		return err
 	}
