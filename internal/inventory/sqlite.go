@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cbsdgo/cbsd/internal/env"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
@@ -17,9 +19,12 @@ import (
 
 // SQLite is the Store on CBSD's inventory database.
 type SQLite struct {
-	db     *sql.DB
-	cols   []string // columns present in the jails table
-	vmcols []string // columns of the bhyve table, without jname
+	db   *sql.DB
+	path string
+
+	mu     sync.Mutex
+	cols   []string // columns present in the jails table (nil: not read yet)
+	vmcols []string // columns of the bhyve table, without jname (nil: not read yet)
 }
 
 var _ Store = (*SQLite)(nil)
@@ -64,42 +69,86 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SQLite{db: db}
-	if err := s.loadColumns(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("inventory %s: %w", path, err)
-	}
-	if len(s.cols) == 0 {
-		db.Close()
-		return nil, fmt.Errorf("inventory %s has no jails table (run cbsd initenv): %w", path, errdefs.ErrNotFound)
-	}
-	return s, nil
+	return &SQLite{db: db, path: path}, nil
 }
 
-// loadColumns reads the columns of the jails and bhyve tables in one query
-// (every cbsd command opens the inventory: a query is worth saving).
-func (s *SQLite) loadColumns(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT 0, cid, name FROM pragma_table_info('jails')
-		UNION ALL SELECT 1, cid, name FROM pragma_table_info('bhyve') ORDER BY 1, 2`)
+// The column lists are read when first needed, from the result columns of
+// a query (a query that reads rows anyway fills them in for free): every
+// cbsd command opens the inventory, few need both tables.
+
+// jailCols returns the columns of the jails table.
+func (s *SQLite) jailCols(ctx context.Context) ([]string, error) {
+	s.mu.Lock()
+	c := s.cols
+	s.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c, err := s.tableCols(ctx, "jails")
 	if err != nil {
-		return err
+		return nil, err
+	}
+	s.setCols(c)
+	return c, nil
+}
+
+// vmCols returns the columns of the bhyve table, without jname.
+func (s *SQLite) vmCols(ctx context.Context) ([]string, error) {
+	s.mu.Lock()
+	c := s.vmcols
+	s.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c, err := s.tableCols(ctx, "bhyve")
+	if err != nil {
+		return nil, err
+	}
+	s.setVMCols(c)
+	return s.vmCols(ctx)
+}
+
+func (s *SQLite) setCols(c []string) {
+	s.mu.Lock()
+	if s.cols == nil {
+		s.cols = c
+	}
+	s.mu.Unlock()
+}
+
+func (s *SQLite) setVMCols(c []string) {
+	vc := make([]string, 0, len(c))
+	for _, n := range c {
+		if n != "jname" {
+			vc = append(vc, n)
+		}
+	}
+	s.mu.Lock()
+	if s.vmcols == nil {
+		s.vmcols = vc
+	}
+	s.mu.Unlock()
+}
+
+// tableCols reads a table's columns; the jails table missing means the
+// workdir was never initialised.
+func (s *SQLite) tableCols(ctx context.Context, table string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT * FROM "+table+" LIMIT 0")
+	if err != nil {
+		return nil, s.tableErr(table, err)
 	}
 	defer rows.Close()
-	s.cols, s.vmcols = nil, nil
-	for rows.Next() {
-		var table, cid int
-		var n string
-		if err := rows.Scan(&table, &cid, &n); err != nil {
-			return err
+	return rows.Columns()
+}
+
+func (s *SQLite) tableErr(table string, err error) error {
+	if strings.Contains(err.Error(), "no such table") {
+		if table == "jails" {
+			return fmt.Errorf("inventory %s has no jails table (run cbsd initenv): %w", s.path, errdefs.ErrNotFound)
 		}
-		switch {
-		case table == 0:
-			s.cols = append(s.cols, n)
-		case n != "jname":
-			s.vmcols = append(s.vmcols, n)
-		}
+		return fmt.Errorf("inventory %s has no %s table (run cbsd initenv): %w", s.path, table, errdefs.ErrNotFound)
 	}
-	return rows.Err()
+	return err
 }
 
 // Create creates or upgrades the inventory schema at path: missing tables
@@ -109,7 +158,7 @@ func Create(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SQLite{db: db}
+	s := &SQLite{db: db, path: path}
 	if err := s.ensureTable(ctx, "jails", env.Columns, "jname"); err != nil {
 		db.Close()
 		return nil, err
@@ -119,10 +168,6 @@ func Create(ctx context.Context, path string) (*SQLite, error) {
 		return nil, err
 	}
 	if err := s.ensureTable(ctx, "bhyve", env.VMColumns, "jname"); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := s.loadColumns(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -229,16 +274,24 @@ type query struct {
 }
 
 // selectFrom selects cols (nil = all) from jails LEFT JOIN bhyve.
-func (s *SQLite) selectFrom(cols []string) query {
+func (s *SQLite) selectFrom(ctx context.Context, cols []string) (query, error) {
+	all, err := s.jailCols(ctx)
+	if err != nil {
+		return query{}, err
+	}
+	vmAll, err := s.vmCols(ctx)
+	if err != nil {
+		return query{}, err
+	}
 	var jc, vc []string
 	if cols == nil {
-		jc, vc = s.cols, s.vmcols
+		jc, vc = all, vmAll
 	} else {
 		for _, c := range cols {
 			switch {
-			case s.hasJailsColumn(c):
+			case slices.Contains(all, c):
 				jc = append(jc, c)
-			case s.hasVMColumn(c):
+			case slices.Contains(vmAll, c):
 				vc = append(vc, c)
 			}
 		}
@@ -254,7 +307,7 @@ func (s *SQLite) selectFrom(cols []string) query {
 	if len(vc) > 0 {
 		from += " LEFT JOIN bhyve ON bhyve.jname = jails.jname"
 	}
-	return query{sql: "SELECT " + strings.Join(sel, ", ") + from, cols: append(append([]string{}, jc...), vc...), vm: len(jc)}
+	return query{sql: "SELECT " + strings.Join(sel, ", ") + from, cols: append(append([]string{}, jc...), vc...), vm: len(jc)}, nil
 }
 
 func (q query) scan(rows *sql.Rows) ([]*env.Env, error) {
@@ -286,41 +339,112 @@ func scanEnvs(rows *sql.Rows, cols []string, vm int) ([]*env.Env, error) {
 	return out, rows.Err()
 }
 
-// Get returns one environment.
+// row reads the one row of a SELECT * into m: NULL is "0" in the jails
+// table (as CBSD reads it) and absent elsewhere; jname is kept from the
+// jails table. It reports whether there was a row, and the result columns.
+func row(rows *sql.Rows, m map[string]string, nullZero bool) (bool, []string, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return false, nil, err
+	}
+	if !rows.Next() {
+		return false, cols, rows.Err()
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return false, nil, err
+	}
+	for i, c := range cols {
+		switch {
+		case c == "jname" && !nullZero:
+		case vals[i].Valid:
+			m[c] = vals[i].String
+		case nullZero:
+			m[c] = "0"
+		}
+	}
+	return true, cols, rows.Err()
+}
+
+// Get returns one environment: its jails row and, for a VM, its bhyve
+// row (two short queries cost less than preparing the join of both).
 func (s *SQLite) Get(ctx context.Context, jname string) (*env.Env, error) {
-	q := s.selectFrom(nil)
-	rows, err := s.db.QueryContext(ctx, q.sql+" WHERE jails.jname = ?", jname)
+	return s.get(ctx, s.db, jname)
+}
+
+// querier is a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (s *SQLite) get(ctx context.Context, q querier, jname string) (*env.Env, error) {
+	m := map[string]string{}
+	ok, err := s.readRow(ctx, q, "jails", jname, m)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	es, err := q.scan(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(es) == 0 {
+	if !ok {
 		return nil, fmt.Errorf("%s: %w", jname, errdefs.ErrNotFound)
 	}
-	return es[0], nil
+	if m["emulator"] == "bhyve" {
+		if _, err := s.readRow(ctx, q, "bhyve", jname, m); err != nil {
+			return nil, err
+		}
+	}
+	return env.FromRow(m), nil
+}
+
+func (s *SQLite) readRow(ctx context.Context, q querier, table, jname string, m map[string]string) (bool, error) {
+	rows, err := q.QueryContext(ctx, "SELECT * FROM "+table+" WHERE jname = ?", jname)
+	if err != nil {
+		return false, s.tableErr(table, err)
+	}
+	defer rows.Close()
+	ok, cols, err := row(rows, m, table == "jails")
+	if err != nil {
+		return false, err
+	}
+	if table == "jails" {
+		s.setCols(cols)
+	} else {
+		s.setVMCols(cols)
+	}
+	return ok, nil
 }
 
 // List returns the environments matching f, ordered by name.
 func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
+	jc, err := s.jailCols(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vc, err := s.vmCols(ctx)
+	if err != nil {
+		return nil, err
+	}
+	has := func(c string) bool { return slices.Contains(jc, c) || slices.Contains(vc, c) }
 	var cols []string
 	if len(f.Columns) > 0 {
 		cols = []string{"jname"}
 		for _, c := range f.Columns {
-			if c != "jname" && s.hasColumn(c) {
+			if c != "jname" && has(c) {
 				cols = append(cols, c)
 			}
 		}
 	}
 	for k := range f.Where {
-		if cols != nil && s.hasVMColumn(k) {
+		if cols != nil && slices.Contains(vc, k) {
 			cols = append(cols, k) // the join is needed for the condition
 		}
 	}
-	sel := s.selectFrom(cols)
+	sel, err := s.selectFrom(ctx, cols)
+	if err != nil {
+		return nil, err
+	}
 	q := sel.sql
 	var conds []string
 	var args []any
@@ -340,11 +464,11 @@ func (s *SQLite) List(ctx context.Context, f Filter) ([]*env.Env, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !s.hasColumn(k) {
+		if !has(k) {
 			return nil, fmt.Errorf("no such column %q: %w", k, errdefs.ErrInvalid)
 		}
 		table := "jails."
-		if !s.hasJailsColumn(k) {
+		if !slices.Contains(jc, k) {
 			table = "bhyve."
 			if cols == nil && !strings.Contains(q, "LEFT JOIN") {
 				q += " LEFT JOIN bhyve ON bhyve.jname = jails.jname"
@@ -384,39 +508,21 @@ func maskToLike(mask string) string {
 	return r.Replace(mask)
 }
 
-func (s *SQLite) hasColumn(c string) bool { return s.hasJailsColumn(c) || s.hasVMColumn(c) }
-
-func (s *SQLite) hasJailsColumn(c string) bool {
-	for _, x := range s.cols {
-		if x == c {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *SQLite) hasVMColumn(c string) bool {
-	for _, x := range s.vmcols {
-		if x == c {
-			return true
-		}
-	}
-	return false
-}
-
 // execer is a database or a transaction.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // putVM writes a VM's bhyve row (insert or replace).
-func (s *SQLite) putVM(ctx context.Context, x execer, e *env.Env) error {
-	if e.Emulator() != "bhyve" || len(s.vmcols) == 0 {
+// vc are the bhyve table's columns, read before the transaction began (it
+// holds the only connection).
+func putVM(ctx context.Context, x execer, e *env.Env, vc []string) error {
+	if e.Emulator() != "bhyve" {
 		return nil
 	}
 	cols := []string{"jname"}
 	args := []any{e.Name()}
-	for _, c := range s.vmcols {
+	for _, c := range vc {
 		if e.Has(c) {
 			cols = append(cols, c)
 			args = append(args, e.Get(c))
@@ -433,7 +539,16 @@ func (s *SQLite) Insert(ctx context.Context, e *env.Env) error {
 	if err := env.ValidateName(e.Name()); err != nil {
 		return err
 	}
-	cols, args := s.values(e)
+	cols, args, err := s.values(ctx, e)
+	if err != nil {
+		return err
+	}
+	var vc []string
+	if e.Emulator() == "bhyve" {
+		if vc, err = s.vmCols(ctx); err != nil {
+			return err
+		}
+	}
 	q := fmt.Sprintf("INSERT INTO jails (%s) VALUES (%s)", strings.Join(cols, ", "),
 		strings.TrimSuffix(strings.Repeat("?,", len(cols)), ","))
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -447,50 +562,56 @@ func (s *SQLite) Insert(ctx context.Context, e *env.Env) error {
 		}
 		return err
 	}
-	if err := s.putVM(ctx, tx, e); err != nil {
+	if err := putVM(ctx, tx, e, vc); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-func (s *SQLite) values(e *env.Env) ([]string, []any) {
+func (s *SQLite) values(ctx context.Context, e *env.Env) ([]string, []any, error) {
+	all, err := s.jailCols(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	var cols []string
 	var args []any
-	for _, c := range s.cols {
+	for _, c := range all {
 		if !e.Has(c) {
 			continue
 		}
 		cols = append(cols, c)
 		args = append(args, e.Get(c))
 	}
-	return cols, args
+	return cols, args, nil
 }
 
 // Update changes one environment inside a write transaction.
 func (s *SQLite) Update(ctx context.Context, jname string, fn func(*env.Env) error) error {
+	// The transaction holds the only connection: the column lists first.
+	if _, err := s.jailCols(ctx); err != nil {
+		return err
+	}
+	vc, err := s.vmCols(ctx)
+	if err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	sel := s.selectFrom(nil)
-	rows, err := tx.QueryContext(ctx, sel.sql+" WHERE jails.jname = ?", jname)
+	e, err := s.get(ctx, tx, jname)
 	if err != nil {
 		return err
 	}
-	es, err := sel.scan(rows)
-	rows.Close()
-	if err != nil {
-		return err
-	}
-	if len(es) == 0 {
-		return fmt.Errorf("%s: %w", jname, errdefs.ErrNotFound)
-	}
-	e := es[0]
+	was := e.Emulator()
 	if err := fn(e); err != nil {
 		return err
 	}
-	cols, args := s.values(e)
+	cols, args, err := s.values(ctx, e)
+	if err != nil {
+		return err
+	}
 	sets := make([]string, len(cols))
 	for i, c := range cols {
 		sets[i] = c + " = ?"
@@ -499,12 +620,12 @@ func (s *SQLite) Update(ctx context.Context, jname string, fn func(*env.Env) err
 	if _, err := tx.ExecContext(ctx, "UPDATE jails SET "+strings.Join(sets, ", ")+" WHERE jname = ?", args...); err != nil {
 		return err
 	}
-	if e.Name() != jname && len(s.vmcols) > 0 {
+	if e.Name() != jname && (was == "bhyve" || e.Emulator() == "bhyve") {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM bhyve WHERE jname = ?", jname); err != nil {
 			return err
 		}
 	}
-	if err := s.putVM(ctx, tx, e); err != nil {
+	if err := putVM(ctx, tx, e, vc); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -512,9 +633,13 @@ func (s *SQLite) Update(ctx context.Context, jname string, fn func(*env.Env) err
 
 // Set implements Store: one UPDATE of the named jails columns.
 func (s *SQLite) Set(ctx context.Context, jname string, cols map[string]string) error {
+	all, err := s.jailCols(ctx)
+	if err != nil {
+		return err
+	}
 	names := make([]string, 0, len(cols))
 	for c := range cols {
-		if !s.hasJailsColumn(c) {
+		if !slices.Contains(all, c) {
 			return fmt.Errorf("no such column %q: %w", c, errdefs.ErrInvalid)
 		}
 		names = append(names, c)
@@ -543,10 +668,8 @@ func (s *SQLite) Delete(ctx context.Context, jname string) error {
 		return err
 	}
 	defer tx.Rollback()
-	if len(s.vmcols) > 0 {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM bhyve WHERE jname = ?", jname); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM bhyve WHERE jname = ?", jname); err != nil && !strings.Contains(err.Error(), "no such table") {
+		return err
 	}
 	res, err := tx.ExecContext(ctx, "DELETE FROM jails WHERE jname = ?", jname)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cbsdgo/cbsd/internal/env"
@@ -340,8 +341,8 @@ func TestCreateIdempotentAndOpen(t *testing.T) {
 	if m["nodename"] != "n1" {
 		t.Errorf("after second Create: nodename %q", m["nodename"])
 	}
-	if len(s2.cols) != len(env.Columns) {
-		t.Errorf("%d columns after second Create, want %d", len(s2.cols), len(env.Columns))
+	if cols, err := s2.jailCols(ctx); err != nil || len(cols) != len(env.Columns) {
+		t.Errorf("%d columns after second Create (%v), want %d", len(cols), err, len(env.Columns))
 	}
 	s2.Close()
 
@@ -392,8 +393,17 @@ func TestOpenErrors(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := Open(ctx, empty); err == nil {
-		s.Close()
-		t.Error("Open(empty file) succeeded")
+	// An inventory without tables (never initialised) fails on first use,
+	// pointing at initenv.
+	s, err := Open(ctx, empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Get(ctx, "web1"); !errors.Is(err, errdefs.ErrNotFound) || !strings.Contains(err.Error(), "run cbsd initenv") {
+		t.Errorf("Get on an empty inventory = %v, want ErrNotFound naming initenv", err)
+	}
+	if _, err := s.List(ctx, Filter{}); err == nil || !strings.Contains(err.Error(), "run cbsd initenv") {
+		t.Errorf("List on an empty inventory = %v, want an error naming initenv", err)
 	}
 }

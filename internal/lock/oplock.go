@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"golang.org/x/sys/unix"
@@ -17,30 +16,48 @@ type OpLock struct {
 }
 
 // Acquire takes the exclusive lock at path, waiting until ctx is done.
+// The wait is flock(2)'s own, on a thread of its own: the lock is taken the
+// moment its holder lets go (a jremove right after a jstop waits for the
+// supervisor that still holds the jail's lock), not at the next poll.
 func Acquire(ctx context.Context, path string) (*OpLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	delay := time.Millisecond
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return &OpLock{f: f}, nil
+	fd := int(f.Fd())
+	err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+	if err == nil {
+		return &OpLock{f: f}, nil
+	}
+	if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		var err error
+		for {
+			if err = unix.Flock(fd, unix.LOCK_EX); !errors.Is(err, unix.EINTR) {
+				break
+			}
 		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
-		select {
-		case <-ctx.Done():
+		return &OpLock{f: f}, nil
+	case <-ctx.Done():
+		// The waiting thread cannot be called back: it lets the lock go
+		// as soon as it gets it.
+		go func() {
+			<-got
 			f.Close()
-			return nil, fmt.Errorf("another operation holds %s: %w", path, errdefs.ErrBusy)
-		case <-time.After(delay):
-		}
-		if delay < 50*time.Millisecond {
-			delay *= 2
-		}
+		}()
+		return nil, fmt.Errorf("another operation holds %s: %w", path, errdefs.ErrBusy)
 	}
 }
 

@@ -32,7 +32,7 @@ func TestAcquireRelease(t *testing.T) {
 		t.Errorf("second Acquire gave up after %v, before the context expired", d)
 	}
 
-	// Released while a waiter is polling: the waiter gets the lock.
+	// Released while a waiter waits: the waiter gets the lock.
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -81,4 +81,33 @@ func TestAcquireBadPath(t *testing.T) {
 	if err == nil || errors.Is(err, errdefs.ErrBusy) {
 		t.Errorf("Acquire in a missing directory = %v, want an open error", err)
 	}
+}
+
+// A wait given up keeps nothing: once the holder lets go, the lock is free
+// for others although the abandoned waiter got it on the way.
+func TestAbandonedWaitLetsGo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "web1.lock")
+	held, err := Acquire(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	waited := make(chan error, 1)
+	go func() {
+		_, err := Acquire(ctx, p)
+		waited <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // the waiter is in flock(2)
+	cancel()
+	if err := <-waited; !errors.Is(err, errdefs.ErrBusy) {
+		t.Fatalf("cancelled wait = %v, want ErrBusy", err)
+	}
+	held.Release()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	l, err := Acquire(ctx2, p)
+	if err != nil {
+		t.Fatalf("Acquire after the holder let go and the waiter gave up: %v", err)
+	}
+	l.Release()
 }

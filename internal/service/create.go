@@ -332,6 +332,13 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	for i, d := range hook.Dirs {
 		hookDirs[i] = filepath.Join(sysDir, d)
 	}
+	// The descriptor goes straight to jails-system/<J> (where CBSD's
+	// jregister mode=new moves it from jails-rcconf): the directory is this
+	// create's own until it succeeds.
+	var desc bytes.Buffer
+	if err := env.WriteDescriptor(&desc, e, ""); err != nil {
+		return nil, err
+	}
 	// The system directory fills while the data directory is populated:
 	// different parents, so neither waits for the other's directory lock.
 	sysDone := make(chan error, 1)
@@ -342,6 +349,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 			if err = base.CopyTree(sk, sysDir); err != nil {
 				err = fmt.Errorf("jailsysskeldir: %w", err)
 			}
+		}
+		if err == nil {
+			err = os.WriteFile(s.L.SysRcconf(name), desc.Bytes(), 0o644)
 		}
 		sysDone <- err
 	}()
@@ -363,22 +373,8 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	if err := s.writeFstab(e, data, knobs["fstablocal"]); err != nil {
 		return nil, err
 	}
-	// Register: descriptor into jails-rcconf, row in (already on its way),
-	// descriptor moved to jails-system/<J> (CBSD's jcreate -> jregister
-	// mode=new).
-	var buf bytes.Buffer
-	if err := env.WriteDescriptor(&buf, e, ""); err != nil {
-		return nil, err
-	}
-	rc := s.L.Rcconf(name)
-	if err := workdir.WriteFileAtomic(rc, buf.Bytes(), 0o644); err != nil {
-		return nil, err
-	}
-	r.Add(func() { os.Remove(rc) })
+	// Registered once the row is in (it has been on its way meanwhile).
 	if err := waitInsert(); err != nil {
-		return nil, err
-	}
-	if err := moveFile(rc, s.L.SysRcconf(name)); err != nil {
 		return nil, err
 	}
 	r.Success()

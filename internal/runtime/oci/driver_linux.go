@@ -141,6 +141,7 @@ func (d *Driver) Prepare(name, runDir string) func() {
 	if err != nil {
 		return func() {}
 	}
+	go warmEncoders()
 	d.mu.Lock()
 	if d.warm == nil {
 		d.warm = map[string]*warmSupervisor{}

@@ -65,9 +65,11 @@ func BuildSpec(s *runtime.Spec, initBinary, ctlDir string) (*specs.Spec, error) 
 	sysfs := specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs",
 		Options: []string{"nosuid", "noexec", "nodev", "ro"}}
 	if s.Net == nil {
-		// sysfs cannot be mounted without a private network namespace.
+		// sysfs cannot be mounted without a private network namespace: the
+		// host's, read-only, and without what is mounted below it (the
+		// host's cgroup hierarchies and tracefs would stay writable).
 		sysfs = specs.Mount{Destination: "/sys", Type: "bind", Source: "/sys",
-			Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
+			Options: []string{"bind", "nosuid", "noexec", "nodev", "ro"}}
 	}
 	mounts := []specs.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc"},

@@ -1,10 +1,12 @@
 package oci
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Files in a jail's run directory (W/var/run/oci/<J>).
@@ -36,3 +38,20 @@ type state struct {
 }
 
 func ctlDir(runDir string) string { return filepath.Join(runDir, ctlDirName) }
+
+// warmEncoders has encoding/json build its encoders for the bundle config
+// and the plan. It builds them for a type's whole tree on first use, which
+// for the OCI spec takes over half a millisecond: a start does it on the
+// side while it reads the inventory.
+func warmEncoders() {
+	json.Marshal(specs.Spec{})
+	json.Marshal(plan{})
+}
+
+// warmDecoders does the same for decoding the plan, in the supervisor
+// while it waits for it.
+func warmDecoders() {
+	if b, err := json.Marshal(plan{}); err == nil {
+		json.Unmarshal(b, &plan{})
+	}
+}

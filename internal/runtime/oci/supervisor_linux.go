@@ -28,6 +28,7 @@ func RunSupervisor(runDir string) int {
 	// While jstart reads the inventory: signal handling set up now is not
 	// on the start's path later.
 	sigchld := notifyChild()
+	go warmDecoders()
 	// Wait until jstart has written the plan (EOF: the start was called off).
 	if n, _ := os.NewFile(4, "go").Read(make([]byte, 1)); n == 0 {
 		return 0
@@ -216,12 +217,26 @@ func (s *supervisor) wait() int {
 	go s.touchOwner()
 	code := <-s.exited
 	s.ln.Close()
-	s.reaper.close()
-	// The jail is gone: nothing of it runs on the (maybe shared) storage.
-	s.release()
 	s.mu.Lock()
 	stoppers := s.stoppers
 	s.mu.Unlock()
+	// A jstop that handed its operation lock over hears once the jail's
+	// network device is gone: the rest is done under that lock, which
+	// whatever it runs next waits for.
+	var held []*os.File
+	for _, st := range stoppers {
+		if len(st.held) > 0 {
+			if held == nil && s.p.Spec.Net != nil {
+				network.RemoveVeth(s.p.Spec.Name)
+			}
+			ctl.Send(st.c, &ctl.Message{Exit: &code})
+			st.c.Close()
+			held = append(held, st.held...)
+		}
+	}
+	s.reaper.close()
+	// The jail is gone: nothing of it runs on the (maybe shared) storage.
+	s.release()
 	// A jail that died on its own is cleaned up under its operation lock
 	// (a jstop waiting for us holds it already, or handed it over).
 	if len(stoppers) == 0 && s.p.Spec.OpLock != "" {
@@ -242,14 +257,6 @@ func (s *supervisor) wait() int {
 		os.WriteFile(filepath.Join(s.runDir, exitFile), []byte(strconv.Itoa(code)+"\n"), 0o644)
 		if s.p.Spec.Net != nil {
 			network.RemoveVeth(s.p.Spec.Name) // quick, and visible to other tools
-		}
-	}
-	var held []*os.File
-	for _, st := range stoppers {
-		if len(st.held) > 0 {
-			ctl.Send(st.c, &ctl.Message{Exit: &code})
-			st.c.Close()
-			held = append(held, st.held...)
 		}
 	}
 	if mine {
