@@ -21,7 +21,12 @@ bash scripts/build.sh >/dev/null
 B=$(mktemp -d "${BENCH_DIR:-/tmp}/cbsd-bench.XXXXXX")
 # Raw runc keeps its state on the same filesystem as cbsd does (W/var/run/runc).
 RUNC="runc --root $B/runc-state"
-trap 'rm -rf "$B"' EXIT
+# podman leaves its storage's overlay directory mounted on itself.
+cleanup() {
+	findmnt -rn -o TARGET | grep "^$B/" | sort -r | xargs -r umount -l
+	rm -rf "$B"
+}
+trap cleanup EXIT
 export workdir=$B/w
 CBSD=$(pwd)/bin/cbsd
 $CBSD initenv workdir=$workdir nodename=bench initenv_modify_rcconf=0 inter=0 >/dev/null
