@@ -53,6 +53,10 @@ type Spec struct {
 	RunDir      string        `json:"run_dir"`     // driver state directory
 	CgroupPath  string        `json:"cgroup"`      // e.g. /cbsd/<J>
 	Limits      rctl.Limits   `json:"limits"`      // RCTL limits (cgroups and rlimits on Linux)
+
+	// OnPid, when set, is called by drivers that know the init's pid
+	// before the start is complete (the start may still fail after it).
+	OnPid func(pid int) `json:"-"`
 }
 
 // State is the truth about an environment as the runtime sees it.

@@ -273,6 +273,30 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 
 	r := revert.New()
 	defer r.Fail()
+	if network.HasDHCP(e.Get("ip4_addr")) {
+		pl, err := s.poolLock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer pl.Release() // held until the row with the address is in
+		if err := s.allocateIP(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
+	e.Set("status", "0")
+	e.Set("jid", "0")
+	// The row goes in while the directories are made and filled (the commit
+	// waits on the disk, the rest on the filesystem); it goes again if they
+	// fail. A concurrent start, stop or remove waits for the operation lock.
+	inserted := make(chan error, 1)
+	go func() { inserted <- s.Store.Insert(ctx, e) }()
+	waitInsert := sync.OnceValue(func() error { return <-inserted })
+	r.Add(func() {
+		if waitInsert() == nil {
+			s.Store.Delete(context.Background(), name)
+		}
+	})
 	for _, d := range []string{sysDir, fstabDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
@@ -303,30 +327,6 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*env.Env, erro
 	if hook.Enabled(e.Get("mnt_start")) {
 		r.Add(func() { s.mntStop(context.Background(), e, log) })
 	}
-	if network.HasDHCP(e.Get("ip4_addr")) {
-		pl, err := s.poolLock(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer pl.Release() // held until the row with the address is in
-		if err := s.allocateIP(ctx, e); err != nil {
-			return nil, err
-		}
-	}
-	e.Set("state_time", fmt.Sprint(time.Now().Unix()))
-	e.Set("status", "0")
-	e.Set("jid", "0")
-	// The row goes in while the directories are filled (the commit waits on
-	// the disk, the rest on the filesystem); it goes again if they fail. A
-	// concurrent start, stop or remove waits for the operation lock.
-	inserted := make(chan error, 1)
-	go func() { inserted <- s.Store.Insert(ctx, e) }()
-	waitInsert := sync.OnceValue(func() error { return <-inserted })
-	r.Add(func() {
-		if waitInsert() == nil {
-			s.Store.Delete(context.Background(), name)
-		}
-	})
 	// Directory creation waits on the filesystem, not the CPU: in parallel.
 	hookDirs := make([]string, len(hook.Dirs))
 	for i, d := range hook.Dirs {

@@ -23,10 +23,14 @@ type fakeDriver struct {
 	running map[string]int
 	failOn  string
 	specs   map[string]*runtime.Spec
+	onPid   map[string]int // pid passed to Spec.OnPid before the start ends
 }
 
 func (f *fakeDriver) Name() string { return "fake" }
 func (f *fakeDriver) Start(_ context.Context, s *runtime.Spec) (runtime.State, error) {
+	if pid, ok := f.onPid[s.Name]; ok && s.OnPid != nil {
+		s.OnPid(pid)
+	}
 	if s.Name == f.failOn {
 		return runtime.State{}, errors.New("boom")
 	}
@@ -204,5 +208,41 @@ func TestRemoveAndNames(t *testing.T) {
 	}
 	if _, err := s.Set(ctx, "web2", map[string]string{"baserw": "7"}); !errors.Is(err, errdefs.ErrInvalid) {
 		t.Fatalf("bad jset accepted: %v", err)
+	}
+}
+
+// A driver that reports the pid early has the row updated during the
+// start; a start that fails after that leaves the row as it was.
+func TestStartRecordsPidEarly(t *testing.T) {
+	s, d := newService(t)
+	ctx := context.Background()
+	for _, n := range []string{"early", "late", "fails"} {
+		if _, err := s.Create(ctx, CreateRequest{Args: map[string]string{"jname": n, "ver": "empty"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.onPid = map[string]int{"early": 4242, "late": 17, "fails": 4242}
+	d.failOn = "fails"
+	for _, n := range []string{"early", "late"} {
+		if _, err := s.Start(ctx, n); err != nil {
+			t.Fatalf("start %s: %v", n, err)
+		}
+		e, err := s.Store.Get(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Get("jid") != "4242" || e.Get("status") != "1" {
+			t.Errorf("%s after start: jid %s status %s, want 4242 and 1", n, e.Get("jid"), e.Get("status"))
+		}
+	}
+	if _, err := s.Start(ctx, "fails"); err == nil {
+		t.Fatal("start of fails succeeded")
+	}
+	e, err := s.Store.Get(ctx, "fails")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Get("jid") != "0" || e.Get("status") != "0" {
+		t.Errorf("after a start that failed once the pid was known: jid %s status %s, want 0 and 0", e.Get("jid"), e.Get("status"))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -92,13 +93,25 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 	}
 	s.runHooks(ctx, e, "master_prestart.d", log)
 
+	// The row says the jail runs as soon as its init exists: the commit
+	// (it waits on the disk) overlaps the rest of the start, and is undone
+	// if the start fails after all.
+	rec := &earlyRecord{}
+	spec.OnPid = func(pid int) {
+		rec.start(pid, func() error { return s.Store.Set(ctx, name, runningCols(pid)) })
+	}
 	st, err := s.Driver.Start(ctx, spec)
+	recPid, recErr := rec.wait()
 	if err != nil {
+		if recPid != 0 && recErr == nil {
+			s.Store.Set(context.Background(), name, map[string]string{"jid": e.Get("jid"), "status": e.Get("status")})
+		}
 		s.runHooks(context.Background(), e, "master_poststop.d", log)
 		return runtime.State{}, fmt.Errorf("jail %s: start failed: %w", name, err)
 	}
-	err = s.Store.Set(ctx, name, map[string]string{"jid": fmt.Sprint(st.Pid), "status": "1",
-		"state_time": fmt.Sprint(time.Now().Unix())})
+	if recPid != st.Pid || recErr != nil {
+		err = s.Store.Set(ctx, name, runningCols(st.Pid))
+	}
 	if err != nil {
 		s.Driver.Stop(context.Background(), name, spec.RunDir, runtime.StopOptions{Grace: 5 * time.Second})
 		return runtime.State{}, err
@@ -110,6 +123,41 @@ func (s *Service) Start(ctx context.Context, name string) (runtime.State, error)
 	s.runInside(ctx, e, "start.d", log)
 	s.runHooks(ctx, e, "master_poststart.d", log)
 	return st, nil
+}
+
+func runningCols(pid int) map[string]string {
+	return map[string]string{"jid": fmt.Sprint(pid), "status": "1", "state_time": fmt.Sprint(time.Now().Unix())}
+}
+
+// earlyRecord is an inventory update started from a driver's OnPid: at
+// most one, none once the start has returned.
+type earlyRecord struct {
+	mu     sync.Mutex
+	closed bool
+	pid    int
+	done   chan error
+}
+
+func (r *earlyRecord) start(pid int, set func() error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.done != nil {
+		return
+	}
+	r.pid, r.done = pid, make(chan error, 1)
+	go func() { r.done <- set() }()
+}
+
+// wait closes r and returns the pid recorded (0: none) and how it went.
+func (r *earlyRecord) wait() (int, error) {
+	r.mu.Lock()
+	r.closed = true
+	done := r.done
+	r.mu.Unlock()
+	if done == nil {
+		return 0, nil
+	}
+	return r.pid, <-done
 }
 
 func (s *Service) runHooks(ctx context.Context, e *env.Env, dir string, log io.Writer) {

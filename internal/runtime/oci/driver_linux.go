@@ -110,9 +110,19 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	}
 	ch := make(chan result, 1)
 	go func() {
-		var rep ctl.Report
-		err := json.NewDecoder(bufio.NewReader(r)).Decode(&rep)
-		ch <- result{rep, err}
+		dec := json.NewDecoder(bufio.NewReader(r))
+		for {
+			var rep ctl.Report
+			err := dec.Decode(&rep)
+			if err == nil && rep.Pending {
+				if s.OnPid != nil {
+					s.OnPid(rep.Pid)
+				}
+				continue
+			}
+			ch <- result{rep, err}
+			return
+		}
 	}()
 	select {
 	case res := <-ch:

@@ -34,7 +34,7 @@ func RunSupervisor(runDir string) int {
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	s := &supervisor{runDir: runDir, log: log, run: sys.NewRunner(log), sigchld: sigchld}
+	s := &supervisor{runDir: runDir, log: log, run: sys.NewRunner(log), sigchld: sigchld, report: out}
 	pid, err := s.start()
 	if err != nil {
 		json.NewEncoder(out).Encode(ctl.Report{Error: err.Error()})
@@ -55,6 +55,7 @@ type supervisor struct {
 	pid     int
 	reaper  *reaper
 	sigchld chan os.Signal
+	report  *os.File // to jstart
 	ln      *net.UnixListener
 	exited  chan int
 	warning string
@@ -134,6 +135,8 @@ func (s *supervisor) start() (pid int, err error) {
 		cleanup()
 		return 0, fmt.Errorf("read init pid: %w", err)
 	}
+	// jstart records the pid while the start is completed.
+	json.NewEncoder(s.report).Encode(ctl.Report{Pid: s.pid, Pending: true})
 	s.reaper = newReaperOn(s.sigchld)
 	exited := s.reaper.watch(s.pid)
 	abort := func(err error) (int, error) {
