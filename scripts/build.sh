@@ -1,19 +1,42 @@
 #!/usr/bin/env bash
-# Builds the static cbsd binary into ./bin/cbsd (jails run it as their init,
-# so it must not need a C library: CGO_ENABLED=0). "build.sh release" also
-# cross-builds the release binaries into ./bin/release: cbsd-<os>-<arch> for
-# FreeBSD and Linux on amd64 and arm64, with SHA256SUMS.
+# Builds the static cbsd binary into ./bin/cbsd ("build.sh -o PATH" puts it
+# elsewhere). On Linux it embeds the jail helper (cmd/cbsd-helper: the
+# supervisor and in-jail init of jails), built first. Everything is built
+# with CGO_ENABLED=0: jails run the helper, and must not need a C library.
+# "build.sh release" also cross-builds the release binaries into
+# ./bin/release: cbsd-<os>-<arch> for FreeBSD and Linux on amd64 and arm64,
+# with SHA256SUMS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p bin
+out=bin/cbsd
+if [ "${1:-}" = -o ]; then
+	out=$2
+	shift 2
+fi
 export CGO_ENABLED=0
-go build -trimpath -o bin/cbsd ./cmd/cbsd
-echo "built $(pwd)/bin/cbsd"
+
+# build_cbsd GOOS GOARCH OUT [LDFLAGS]
+build_cbsd() {
+	local goos=$1 goarch=$2 out=$3 ldflags=${4:-}
+	if [ "$goos" = linux ]; then
+		local dir=internal/runtime/oci/helperbin h tmp
+		h=$dir/cbsd-helper-$goos-$goarch
+		# A dot name until it is complete: go:embed skips it.
+		tmp=$(mktemp "$dir/.build.XXXXXX")
+		GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags=-s -o "$tmp" ./cmd/cbsd-helper
+		mv -f "$tmp" "$h"
+		ldflags="$ldflags -X github.com/cbsdgo/cbsd/internal/runtime/oci.helperSum=$(sha256sum "$h" | cut -d' ' -f1)"
+	fi
+	GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags="$ldflags" -o "$out" ./cmd/cbsd
+}
+
+mkdir -p "$(dirname "$out")"
+build_cbsd "$(go env GOOS)" "$(go env GOARCH)" "$out"
+echo "built $(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
 if [ "${1:-}" = release ]; then
 	rm -rf bin/release && mkdir -p bin/release
 	for target in freebsd/amd64 freebsd/arm64 linux/amd64 linux/arm64; do
-		out=bin/release/cbsd-${target%/*}-${target#*/}
-		GOOS=${target%/*} GOARCH=${target#*/} go build -trimpath -ldflags=-s -o "$out" ./cmd/cbsd
+		build_cbsd "${target%/*}" "${target#*/}" "bin/release/cbsd-${target%/*}-${target#*/}" -s
 	done
 	(cd bin/release && sha256sum cbsd-* > SHA256SUMS)
 	echo "built $(pwd)/bin/release:"; ls -l bin/release | tail -n +2

@@ -424,3 +424,50 @@ func TestSupervisorKilled(t *testing.T) {
 	n.ok("jstart", "sv1")
 	n.ok("jexec", "jname=sv1", "true")
 }
+
+// A jail's supervisor and init are the helper embedded in cbsd, written
+// next to the runtime state, not cbsd itself; a vnet=0 jail sees the
+// host's /sys without the cgroup hierarchies mounted below it.
+func TestJailHelper(t *testing.T) {
+	n := newNode(t)
+	n.busybox()
+	n.ok("jcreate", "jname=h1", "ver=busybox", "baserw=0", "vnet=0", "ip4_addr=0")
+	n.ok("jstart", "h1")
+	defer n.run("jstop", "h1")
+	var sup []int
+	for _, p := range procsNamed("__supervise") {
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(b), filepath.Join(n.W, "var/run/oci/h1")) {
+			sup = append(sup, p)
+		}
+	}
+	if len(sup) != 1 {
+		t.Fatalf("%d supervisors for h1", len(sup))
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", sup[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(exe) != filepath.Join(n.W, "var/run") || !strings.HasPrefix(filepath.Base(exe), "cbsd-helper-") {
+		t.Fatalf("supervisor runs %s, want W/var/run/cbsd-helper-*", exe)
+	}
+	hfi, err := os.Stat(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfi, err := os.Stat(n.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hfi.Size() >= cfi.Size()/2 {
+		t.Errorf("helper is %d bytes, cbsd %d: not the small helper", hfi.Size(), cfi.Size())
+	}
+	if out := n.ok("jexec", "jname=h1", "sh", "-c", "wc -c < /dev/.cbsd/cbsd"); strings.TrimSpace(out) != fmt.Sprint(hfi.Size()) {
+		t.Errorf("init in the jail is %s bytes, the helper %d", strings.TrimSpace(out), hfi.Size())
+	}
+	if out := n.ok("jexec", "jname=h1", "ls", "-A", "/sys/fs/cgroup"); strings.TrimSpace(out) != "" {
+		t.Errorf("/sys/fs/cgroup in a vnet=0 jail: %q", out)
+	}
+	if _, code := n.run("jexec", "jname=h1", "sh", "-c", "echo 1 > /sys/kernel/uevent_seqnum"); code == 0 {
+		t.Error("a jail wrote into /sys")
+	}
+}

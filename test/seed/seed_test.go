@@ -7,7 +7,6 @@ package seed
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -347,11 +346,10 @@ func buildCBSD(t *testing.T) string {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	bin := filepath.Join(t.TempDir(), "cbsd")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/cbsd")
+	cmd := exec.Command("bash", "scripts/build.sh", "-o", bin)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("scripts/build.sh: %v\n%s", err, out)
 	}
 	return bin
 }

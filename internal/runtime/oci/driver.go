@@ -13,13 +13,17 @@ import (
 type Driver struct {
 	// StateDir is the parent of the runtimes' state directories (W/var/run).
 	StateDir string
-	// Self is the cbsd executable (supervisor and in-jail init).
+	// Self is the cbsd executable: the jails' supervisor and init when
+	// this build embeds no helper.
 	Self string
 	Run  *sys.Runner
 	Log  *slog.Logger
 
 	mu   sync.Mutex
 	warm map[string]*warmSupervisor
+
+	helperOnce sync.Once
+	helperPath string
 }
 
 // warmSupervisor is a supervisor started by Prepare that waits for its plan.

@@ -62,8 +62,11 @@ func builtWithoutCgo() bool {
 
 // Start implements runtime.Driver.
 func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, error) {
-	if err := checkStatic(d.Self); err != nil {
-		return runtime.State{}, err
+	helper := d.helper()
+	if helper == d.Self {
+		if err := checkStatic(d.Self); err != nil {
+			return runtime.State{}, err
+		}
 	}
 	rt, err := SelectRuntime(s.OCIRuntime, d.StateDir)
 	if err != nil {
@@ -78,7 +81,7 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err := os.MkdirAll(ctlDir(s.RunDir), 0o700); err != nil {
 		return runtime.State{}, err
 	}
-	sp, err := BuildSpec(s, d.Self, ctlDir(s.RunDir))
+	sp, err := BuildSpec(s, helper, ctlDir(s.RunDir))
 	if err != nil {
 		return runtime.State{}, err
 	}
@@ -206,7 +209,7 @@ func (d *Driver) spawn(runDir string) (*warmSupervisor, error) {
 		repW.Close()
 		return nil, err
 	}
-	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.Self, "__supervise", runDir},
+	p, err := d.Run.Spawn(sys.Daemon{Argv: []string{d.helper(), "__supervise", runDir},
 		ExtraFiles: []*os.File{repW, goR}})
 	repW.Close()
 	goR.Close()
