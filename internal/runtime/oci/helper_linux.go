@@ -28,11 +28,10 @@ var helperName = "helperbin/cbsd-helper-" + goruntime.GOOS + "-" + goruntime.GOA
 func (d *Driver) helper() string {
 	d.helperOnce.Do(func() {
 		d.helperPath = d.Self
-		b, err := helperFS.ReadFile(helperName)
-		if err != nil || helperSum == "" {
+		if helperSum == "" {
 			return
 		}
-		p, err := installHelper(d.StateDir, b, helperSum)
+		p, err := installHelper(d.StateDir, helperSum)
 		if err != nil {
 			d.Log.Warn("jail helper not installed, jails run with cbsd itself", "err", err)
 			return
@@ -42,17 +41,31 @@ func (d *Driver) helper() string {
 	return d.helperPath
 }
 
-// installHelper writes b (whose SHA-256 is sum) as dir/cbsd-helper-<sum>
-// unless it is there already, and returns its path. The name changes with
-// the content, so the helper of jails still running from an older cbsd is
-// never replaced under them.
-func installHelper(dir string, b []byte, sum string) (string, error) {
+// installHelper writes the embedded helper (whose SHA-256 is sum) as
+// dir/cbsd-helper-<sum> unless it is there already, and returns its path.
+// The name changes with the content, so the helper of jails still running
+// from an older cbsd is never replaced under them. Only an install reads
+// the embedded copy (its pages are not touched otherwise).
+func installHelper(dir, sum string) (string, error) {
 	if len(sum) < 16 {
 		return "", fmt.Errorf("helper checksum %q too short", sum)
 	}
+	f, err := helperFS.Open(helperName)
+	if err != nil {
+		return "", err
+	}
+	efi, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return "", err
+	}
 	p := filepath.Join(dir, "cbsd-helper-"+sum[:16])
-	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(b)) {
+	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Size() == efi.Size() {
 		return p, nil
+	}
+	b, err := helperFS.ReadFile(helperName)
+	if err != nil {
+		return "", err
 	}
 	got := sha256.Sum256(b)
 	if hex.EncodeToString(got[:]) != sum {
@@ -61,25 +74,25 @@ func installHelper(dir string, b []byte, sum string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	f, err := os.CreateTemp(dir, ".cbsd-helper-*")
+	t, err := os.CreateTemp(dir, ".cbsd-helper-*")
 	if err != nil {
 		return "", err
 	}
-	_, err = f.ReadFrom(bytes.NewReader(b))
+	_, err = t.ReadFrom(bytes.NewReader(b))
 	if err == nil {
-		err = f.Chmod(0o755)
+		err = t.Chmod(0o755)
 	}
-	if cerr := f.Close(); err == nil {
+	if cerr := t.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = checkStatic(f.Name())
+		err = checkStatic(t.Name())
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), p)
+		err = os.Rename(t.Name(), p)
 	}
 	if err != nil {
-		os.Remove(f.Name())
+		os.Remove(t.Name())
 		return "", fmt.Errorf("install %s: %w", p, err)
 	}
 	return p, nil
