@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -40,18 +41,21 @@ type state struct {
 func ctlDir(runDir string) string { return filepath.Join(runDir, ctlDirName) }
 
 // warmEncoders has encoding/json build its encoders for the bundle config
-// and the plan. It builds them for a type's whole tree on first use, which
-// for the OCI spec takes over half a millisecond: a start does it on the
-// side while it reads the inventory.
+// and the plan, and its decoder for the supervisor's reports. It builds
+// them for a type's whole tree on first use, which for the OCI spec takes
+// over half a millisecond: a start does it on the side while it reads the
+// inventory.
 func warmEncoders() {
 	json.Marshal(specs.Spec{})
 	json.Marshal(plan{})
+	json.Unmarshal([]byte(`{"pid":1}`), &ctl.Report{})
 }
 
-// warmDecoders does the same for decoding the plan, in the supervisor
-// while it waits for it.
+// warmDecoders does the same for decoding the plan and encoding the
+// reports, in the supervisor while it waits for the plan.
 func warmDecoders() {
 	if b, err := json.Marshal(plan{}); err == nil {
 		json.Unmarshal(b, &plan{})
 	}
+	json.Marshal(ctl.Report{})
 }
