@@ -10,6 +10,7 @@ import (
 	goruntime "runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/inventory"
@@ -51,6 +52,7 @@ type Ctx struct {
 	L       workdir.Layout
 
 	svc       *service.Service
+	opened    func() (openInventory, error) // the inventory being opened aside
 	drv       runtime.Driver
 	self      string // the cbsd executable, once Driver has looked it up
 	newDriver JailDriver
@@ -150,6 +152,10 @@ func (a *App) Main(ctx context.Context, argv []string, stdin *os.File, stdout, s
 	err = cmd.Run(ctx, c, args)
 	if c.svc != nil {
 		c.svc.Store.Close()
+	} else if c.opened != nil {
+		if inv, err := c.opened(); err == nil {
+			inv.st.Close()
+		}
 	}
 	return report(stdout, cmd, err)
 }
@@ -218,15 +224,15 @@ func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 	if !c.L.Exists() {
 		return nil, fmt.Errorf("no workdir at %s: run cbsd initenv first (or set the workdir environment variable): %w", c.Workdir, errdefs.ErrNotFound)
 	}
-	st, err := inventory.Open(ctx, c.L.DB())
+	open := c.opened
+	if open == nil {
+		open = func() (openInventory, error) { return openInventoryAt(ctx, c.L.DB()) }
+	}
+	inv, err := open()
 	if err != nil {
 		return nil, err
 	}
-	node, err := st.Local(ctx)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
+	st, node := inv.st, inv.node
 	drv, err := c.Driver()
 	if err != nil {
 		st.Close()
@@ -240,6 +246,47 @@ func (c *Ctx) Service(ctx context.Context) (*service.Service, error) {
 		c.svc.VMs = &qemu.Driver{Self: self, Run: c.Run, Log: c.Log}
 	}
 	return c.svc, nil
+}
+
+// openInventory is the opened inventory and the node's settings.
+type openInventory struct {
+	st   *inventory.SQLite
+	node map[string]string
+}
+
+func openInventoryAt(ctx context.Context, path string) (openInventory, error) {
+	st, err := inventory.Open(ctx, path)
+	if err != nil {
+		return openInventory{}, err
+	}
+	node, err := st.Local(ctx)
+	if err != nil {
+		st.Close()
+		return openInventory{}, err
+	}
+	return openInventory{st, node}, nil
+}
+
+// openInventoryAside starts opening the inventory (about a millisecond of
+// SQLite's start-up and schema parsing) while the command does something
+// else first; Service takes it over.
+func (c *Ctx) openInventoryAside(ctx context.Context) {
+	if c.svc != nil || c.opened != nil || !c.L.Exists() {
+		return
+	}
+	type result struct {
+		inv openInventory
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		inv, err := openInventoryAt(ctx, c.L.DB())
+		ch <- result{inv, err}
+	}()
+	c.opened = sync.OnceValues(func() (openInventory, error) {
+		r := <-ch
+		return r.inv, r.err
+	})
 }
 
 func (a *App) usage(w io.Writer) {

@@ -187,6 +187,7 @@ func jstartCmd() *Command {
 		PosName: true,
 		Usage:   `  cbsd jstart web1 | cbsd jstart jname=web1 | cbsd jstart jname='web*' | cbsd jstart a b`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
+			c.openInventoryAside(ctx)
 			defer prepareStart(c, a)()
 			return forEach(ctx, c, a, func(ctx context.Context, s *service.Service, n string) (string, error) {
 				st, err := s.Start(ctx, n)
