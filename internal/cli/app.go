@@ -10,7 +10,6 @@ import (
 	goruntime "runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/inventory"
@@ -274,19 +273,17 @@ func (c *Ctx) openInventoryAside(ctx context.Context) {
 	if c.svc != nil || c.opened != nil || !c.L.Exists() {
 		return
 	}
-	type result struct {
-		inv openInventory
-		err error
-	}
-	ch := make(chan result, 1)
+	done := make(chan struct{})
+	var inv openInventory
+	var err error
 	go func() {
-		inv, err := openInventoryAt(ctx, c.L.DB())
-		ch <- result{inv, err}
+		inv, err = openInventoryAt(ctx, c.L.DB())
+		close(done)
 	}()
-	c.opened = sync.OnceValues(func() (openInventory, error) {
-		r := <-ch
-		return r.inv, r.err
-	})
+	c.opened = func() (openInventory, error) {
+		<-done
+		return inv, err
+	}
 }
 
 func (a *App) usage(w io.Writer) {

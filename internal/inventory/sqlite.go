@@ -104,8 +104,7 @@ func (s *SQLite) vmCols(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.setVMCols(c)
-	return s.vmCols(ctx)
+	return s.setVMCols(c), nil
 }
 
 func (s *SQLite) setCols(c []string) {
@@ -116,7 +115,9 @@ func (s *SQLite) setCols(c []string) {
 	s.mu.Unlock()
 }
 
-func (s *SQLite) setVMCols(c []string) {
+// setVMCols records the bhyve table's columns from a result's columns (all
+// of them, jname included) and returns what is recorded.
+func (s *SQLite) setVMCols(c []string) []string {
 	vc := make([]string, 0, len(c))
 	for _, n := range c {
 		if n != "jname" {
@@ -124,10 +125,11 @@ func (s *SQLite) setVMCols(c []string) {
 		}
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.vmcols == nil {
 		s.vmcols = vc
 	}
-	s.mu.Unlock()
+	return s.vmcols
 }
 
 // tableCols reads a table's columns; the jails table missing means the
@@ -143,9 +145,6 @@ func (s *SQLite) tableCols(ctx context.Context, table string) ([]string, error) 
 
 func (s *SQLite) tableErr(table string, err error) error {
 	if strings.Contains(err.Error(), "no such table") {
-		if table == "jails" {
-			return fmt.Errorf("inventory %s has no jails table (run cbsd initenv): %w", s.path, errdefs.ErrNotFound)
-		}
 		return fmt.Errorf("inventory %s has no %s table (run cbsd initenv): %w", s.path, table, errdefs.ErrNotFound)
 	}
 	return err
