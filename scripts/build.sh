@@ -19,8 +19,8 @@ export CGO_ENABLED=0
 build_cbsd() {
 	local goos=$1 goarch=$2 out=$3 ldflags=${4:-}
 	if [ "$goos" = linux ]; then
-		local dir=internal/runtime/oci/helperbin h tmp
-		h=$dir/cbsd-helper-$goos-$goarch
+		local dir=internal/runtime/oci/helperbin/$goos-$goarch h tmp
+		h=$dir/cbsd-helper
 		# A dot name until it is complete: go:embed skips it.
 		tmp=$(mktemp "$dir/.build.XXXXXX")
 		GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags=-s -o "$tmp" ./cmd/cbsd-helper

@@ -3,7 +3,6 @@ package oci
 import (
 	"bytes"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -11,16 +10,12 @@ import (
 	goruntime "runtime"
 )
 
-// The jail helper (cmd/cbsd-helper), embedded by scripts/build.sh, which
-// also sets helperSum to its SHA-256.
-//
-//go:embed helperbin
-var helperFS embed.FS
-
+// helperSum is the SHA-256 of the embedded jail helper (cmd/cbsd-helper,
+// in helperFS), set by scripts/build.sh.
 var helperSum string
 
 // helperName is the embedded helper for this platform.
-var helperName = "helperbin/cbsd-helper-" + goruntime.GOOS + "-" + goruntime.GOARCH
+var helperName = "helperbin/" + goruntime.GOOS + "-" + goruntime.GOARCH + "/cbsd-helper"
 
 // helper returns the program to run as a jail's supervisor and init: the
 // embedded helper, written to dir on first use, or cbsd itself when this
