@@ -90,5 +90,14 @@ func installHelper(dir, sum string) (string, error) {
 		os.Remove(t.Name())
 		return "", fmt.Errorf("install %s: %w", p, err)
 	}
+	// Earlier builds' helpers go: jails still running one keep it (the
+	// supervisor's executable and the init's bind mount hold the file).
+	if old, _ := filepath.Glob(filepath.Join(dir, "cbsd-helper-*")); len(old) > 0 {
+		for _, o := range old {
+			if o != p {
+				os.Remove(o)
+			}
+		}
+	}
 	return p, nil
 }
