@@ -23,7 +23,7 @@ build_cbsd() {
 		h=$dir/cbsd-helper
 		# A dot name until it is complete: go:embed skips it.
 		tmp=$(mktemp "$dir/.build.XXXXXX")
-		GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags=-s -o "$tmp" ./cmd/cbsd-helper
+		GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags=-s -o "$tmp" ./cmd/cbsd-helper || { rm -f "$tmp"; return 1; }
 		mv -f "$tmp" "$h"
 		ldflags="$ldflags -X github.com/cbsdgo/cbsd/internal/runtime/oci.helperSum=$(sha256sum "$h" | cut -d' ' -f1)"
 	fi
