@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 )
@@ -232,4 +233,69 @@ func RemoveLink(name string) {
 	if l, err := netlink.LinkByName(name); err == nil {
 		netlink.LinkDel(l)
 	}
+}
+
+// LinkFor is the host interface a route to a leads out of.
+func LinkFor(a netip.Addr) (string, error) {
+	routes, err := netlink.RouteGet(net.IP(a.AsSlice()))
+	if err != nil {
+		return "", err
+	}
+	if len(routes) == 0 {
+		return "", fmt.Errorf("no route to %s", a)
+	}
+	l, err := netlink.LinkByIndex(routes[0].LinkIndex)
+	if err != nil {
+		return "", err
+	}
+	return l.Attrs().Name, nil
+}
+
+// AddAlias adds an address to a host interface ("auto": the one a route to
+// it leads out of) and returns it with the interface it went on. An
+// address the host has already (on any interface) is refused: the jail
+// would share it.
+func AddAlias(a Alias) (Alias, error) {
+	if dev := addrOwner(a.Addr.Addr()); dev != "" {
+		return a, fmt.Errorf("%s is already an address of this host (on %s): %w", a.Addr.Addr(), dev, errdefs.ErrExists)
+	}
+	if a.Link == "auto" {
+		l, err := LinkFor(a.Addr.Addr())
+		if err != nil {
+			return a, fmt.Errorf("interface=auto: no interface for %s: %w", a.Addr.Addr(), err)
+		}
+		a.Link = l
+	}
+	l, err := netlink.LinkByName(a.Link)
+	if err != nil {
+		return a, fmt.Errorf("interface %s: %w", a.Link, err)
+	}
+	if err := netlink.AddrAdd(l, &netlink.Addr{IPNet: prefixToIPNet(a.Addr)}); err != nil {
+		return a, fmt.Errorf("add %s to %s: %w", a.Addr, a.Link, err)
+	}
+	return a, nil
+}
+
+// RemoveAlias takes an address off a host interface (gone already is fine).
+func RemoveAlias(a Alias) {
+	if l, err := netlink.LinkByName(a.Link); err == nil {
+		netlink.AddrDel(l, &netlink.Addr{IPNet: prefixToIPNet(a.Addr)})
+	}
+}
+
+// addrOwner is the interface that has address a, or "".
+func addrOwner(a netip.Addr) string {
+	as, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		return ""
+	}
+	for _, x := range as {
+		if ip, ok := netip.AddrFromSlice(x.IP); ok && ip.Unmap() == a.Unmap() {
+			if l, err := netlink.LinkByIndex(x.LinkIndex); err == nil {
+				return l.Attrs().Name
+			}
+			return "?"
+		}
+	}
+	return ""
 }

@@ -42,3 +42,12 @@ func SetupTap(name, bridge, alias string) error { return errdefs.ErrNotSupported
 
 // RemoveLink is not supported on this platform.
 func RemoveLink(name string) {}
+
+// LinkFor is the host interface a route to a leads out of.
+func LinkFor(a netip.Addr) (string, error) { return "", errdefs.ErrNotSupported }
+
+// AddAlias adds an address to a host interface.
+func AddAlias(a Alias) (Alias, error) { return a, errdefs.ErrNotSupported }
+
+// RemoveAlias takes an address off a host interface.
+func RemoveAlias(a Alias) {}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/rctl"
 )
 
@@ -30,29 +31,32 @@ type Net struct {
 type Spec struct {
 	// Settings and Workdir are the environment itself, for drivers that
 	// plan from CBSD's parameters directly (FreeBSD jail(8)).
-	Settings    *env.Env      `json:"-"`
-	Workdir     string        `json:"-"`
-	Name        string        `json:"name"`
-	Hostname    string        `json:"hostname"`
-	Root        string        `json:"root"`     // root filesystem
-	ReadOnly    bool          `json:"readonly"` // root mounted read-only (baserw=0)
-	Mounts      []Mount       `json:"mounts"`
-	Net         *Net          `json:"net,omitempty"` // nil = host network (vnet=0)
-	ExecStart   string        `json:"exec_start"`
-	ExecStop    string        `json:"exec_stop"`
-	Persist     bool          `json:"persist"`
-	StopTimeout time.Duration `json:"stop_timeout"`
-	RawSockets  bool          `json:"raw_sockets"`
-	Log         string        `json:"log"`         // console log file
-	OwnerFile   string        `json:"owner"`       // ownership lock file
-	OwnerStale  time.Duration `json:"owner_stale"` // age after which a foreign lock file is stale
-	OpLock      string        `json:"op_lock"`     // the environment's operation lock file
-	Node        string        `json:"node"`        // this node's name
-	OCIRuntime  string        `json:"oci_runtime"` // node setting oci_runtime: auto, runc or crun (Linux)
-	Env         []string      `json:"env"`         // extra environment for init
-	RunDir      string        `json:"run_dir"`     // driver state directory
-	CgroupPath  string        `json:"cgroup"`      // e.g. /cbsd/<J>
-	Limits      rctl.Limits   `json:"limits"`      // RCTL limits (cgroups and rlimits on Linux)
+	Settings *env.Env `json:"-"`
+	Workdir  string   `json:"-"`
+	Name     string   `json:"name"`
+	Hostname string   `json:"hostname"`
+	Root     string   `json:"root"`     // root filesystem
+	ReadOnly bool     `json:"readonly"` // root mounted read-only (baserw=0)
+	Mounts   []Mount  `json:"mounts"`
+	Net      *Net     `json:"net,omitempty"` // nil = host network (vnet=0)
+	// Aliases are the host addresses of a vnet=0 jail (ip4_addr with
+	// interface != 0), there while it runs.
+	Aliases     []network.Alias `json:"aliases,omitempty"`
+	ExecStart   string          `json:"exec_start"`
+	ExecStop    string          `json:"exec_stop"`
+	Persist     bool            `json:"persist"`
+	StopTimeout time.Duration   `json:"stop_timeout"`
+	RawSockets  bool            `json:"raw_sockets"`
+	Log         string          `json:"log"`         // console log file
+	OwnerFile   string          `json:"owner"`       // ownership lock file
+	OwnerStale  time.Duration   `json:"owner_stale"` // age after which a foreign lock file is stale
+	OpLock      string          `json:"op_lock"`     // the environment's operation lock file
+	Node        string          `json:"node"`        // this node's name
+	OCIRuntime  string          `json:"oci_runtime"` // node setting oci_runtime: auto, runc or crun (Linux)
+	Env         []string        `json:"env"`         // extra environment for init
+	RunDir      string          `json:"run_dir"`     // driver state directory
+	CgroupPath  string          `json:"cgroup"`      // e.g. /cbsd/<J>
+	Limits      rctl.Limits     `json:"limits"`      // RCTL limits (cgroups and rlimits on Linux)
 
 	// OnPid, when set, is called by drivers that know the init's pid
 	// before the start is complete (the start may still fail after it).

@@ -265,12 +265,16 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 		return nil, err
 	}
 	sp.Mounts = mounts
-	if e.Bool("vnet") && s.Driver.Name() == "oci" { // jail(8) plans its own epairs
-		n, err := s.vnet(e)
-		if err != nil {
-			return nil, err
+	if s.Driver.Name() == "oci" { // jail(8) plans its own epairs and aliases
+		if e.Bool("vnet") {
+			n, err := s.vnet(e)
+			if err != nil {
+				return nil, err
+			}
+			sp.Net = n
+		} else if sp.Aliases, err = network.Aliases(e.Get("ip4_addr"), e.Get("interface"), network.LinkFor); err != nil {
+			return nil, fmt.Errorf("jail %s: %w", name, err)
 		}
-		sp.Net = n
 	}
 	return sp, nil
 }

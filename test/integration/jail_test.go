@@ -471,3 +471,75 @@ func TestJailHelper(t *testing.T) {
 		t.Error("a jail wrote into /sys")
 	}
 }
+
+// A vnet=0 jail's ip4_addr goes on a host interface while it runs (CBSD's
+// ifconfig alias when interface is not 0): on the given one, or with
+// interface=auto on the one that routes the address.
+func TestNonVnetAliases(t *testing.T) {
+	requireRoot(t)
+	const dev = "cbsdit-al0"
+	exec.Command("ip", "link", "del", dev).Run()
+	for _, argv := range [][]string{
+		{"ip", "link", "add", dev, "type", "bridge"}, // no dummy driver on every kernel
+		{"ip", "addr", "add", "10.254.77.1/24", "dev", dev},
+		{"ip", "link", "set", dev, "up"},
+	} {
+		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", argv, err, out)
+		}
+	}
+	t.Cleanup(func() { exec.Command("ip", "link", "del", dev).Run() })
+	addrs := func() string {
+		out, _ := exec.Command("ip", "-o", "addr", "show", "dev", dev).Output()
+		return string(out)
+	}
+	n := newNode(t)
+	n.busybox()
+	n.ok("jcreate", "jname=al1", "ver=busybox", "vnet=0", "ip4_addr=10.254.77.20", "interface=auto")
+	n.ok("jcreate", "jname=al2", "ver=busybox", "vnet=0", "ip4_addr=10.254.77.21/24", "interface="+dev)
+	n.ok("jcreate", "jname=al3", "ver=busybox", "vnet=0", "ip4_addr=10.254.77.1", "interface="+dev)
+	n.ok("jstart", "al1")
+	n.ok("jstart", "al2")
+	if a := addrs(); !strings.Contains(a, "10.254.77.20/32") || !strings.Contains(a, "10.254.77.21/24") {
+		t.Fatalf("addresses of %s while al1 and al2 run:\n%s", dev, a)
+	}
+	// The jail shares the host's network: it sees its address.
+	if out := n.ok("jexec", "jname=al1", "ip", "-o", "addr"); !strings.Contains(out, "10.254.77.20/32") {
+		t.Fatalf("ip addr in al1:\n%s", out)
+	}
+	// The host's own address is refused, and the host keeps it.
+	if out := n.fail("jstart", "al3"); !strings.Contains(out, "already an address of this host") {
+		t.Fatalf("jstart al3: %s", out)
+	}
+	if s := n.status("al3"); s != "Off" {
+		t.Fatalf("al3 after the refused start: %s", s)
+	}
+	n.ok("jremove", "al3")
+	if a := addrs(); !strings.Contains(a, "10.254.77.1/24") {
+		t.Fatalf("the host's address went with al3:\n%s", a)
+	}
+	n.ok("jstop", "al2")
+	if a := addrs(); strings.Contains(a, "10.254.77.21") || !strings.Contains(a, "10.254.77.20/32") {
+		t.Fatalf("after jstop al2:\n%s", a)
+	}
+	// A jail killed with its supervisor: the next start cleans up and adds
+	// the address once.
+	for _, p := range procsNamed("__supervise") {
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.Contains(string(b), filepath.Join(n.W, "var/run/oci/al1")) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+	pid, _ := strconv.Atoi(n.jid("al1"))
+	syscall.Kill(pid, syscall.SIGKILL)
+	waitFor(t, "al1 to show Off", 5*time.Second, func() bool { return n.status("al1") == "Off" })
+	n.ok("jstart", "al1")
+	if a := addrs(); strings.Count(a, "10.254.77.20/") != 1 {
+		t.Fatalf("after restarting al1:\n%s", a)
+	}
+	n.ok("jstop", "al1")
+	n.ok("jremove", "al1")
+	n.ok("jremove", "al2")
+	if a := addrs(); strings.Contains(a, "10.254.77.20") || strings.Contains(a, "10.254.77.21") {
+		t.Fatalf("addresses left:\n%s", a)
+	}
+}

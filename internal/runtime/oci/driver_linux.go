@@ -280,6 +280,11 @@ func (d *Driver) Cleanup(ctx context.Context, name, runDir string) error {
 		}
 	}
 	network.RemoveVeth(name)
+	if hasState { // the addresses the supervisor added (gone with it)
+		for _, a := range st.Aliases {
+			network.RemoveAlias(a)
+		}
+	}
 	for _, f := range []string{stateFile, pidFile, supSockName, planFile, "config.json", rtLogFile} {
 		os.Remove(filepath.Join(runDir, f))
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/runtime"
 	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -36,6 +37,8 @@ type state struct {
 	Started    time.Time `json:"started"`
 	Runtime    Runtime   `json:"runtime"`
 	ID         string    `json:"id"`
+	// Aliases are the host addresses the supervisor added for the jail.
+	Aliases []network.Alias `json:"aliases,omitempty"`
 }
 
 func ctlDir(runDir string) string { return filepath.Join(runDir, ctlDirName) }

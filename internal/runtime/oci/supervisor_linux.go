@@ -55,7 +55,8 @@ type supervisor struct {
 	pid     int
 	reaper  *reaper
 	sigchld chan os.Signal
-	report  *os.File // to jstart
+	report  *os.File        // to jstart
+	aliases []network.Alias // host addresses added for the jail
 	ln      *net.UnixListener
 	exited  chan int
 	warning string
@@ -92,7 +93,17 @@ func (s *supervisor) start() (pid int, err error) {
 	cleanup := func() {
 		s.p.Runtime.Delete(ctx, s.run, s.p.ID)
 		os.Remove(execPath) // bound here before the runtime ran
+		s.removeAliases()
 		s.release()
+	}
+	// A vnet=0 jail's host addresses are there before its processes start.
+	for _, a := range sp.Aliases {
+		a, err := network.AddAlias(a)
+		if err != nil {
+			cleanup()
+			return 0, fmt.Errorf("ip4_addr: %w", err)
+		}
+		s.aliases = append(s.aliases, a)
 	}
 	goR, goW, err := os.Pipe()
 	if err != nil {
@@ -162,7 +173,7 @@ func (s *supervisor) start() (pid int, err error) {
 	}
 	_, start, _ := ctl.ProcInfo(s.pid)
 	st := state{Pid: s.pid, PidStart: start, Supervisor: os.Getpid(), Started: time.Now(),
-		Runtime: s.p.Runtime, ID: s.p.ID}
+		Runtime: s.p.Runtime, ID: s.p.ID, Aliases: s.aliases}
 	if err := ctl.WriteJSON(filepath.Join(s.runDir, stateFile), st); err != nil {
 		return abort(err)
 	}
@@ -229,8 +240,11 @@ func (s *supervisor) wait() int {
 	var held []*os.File
 	for _, st := range stoppers {
 		if len(st.held) > 0 {
-			if held == nil && s.p.Spec.Net != nil {
-				network.RemoveVeth(s.p.Spec.Name)
+			if held == nil {
+				if s.p.Spec.Net != nil {
+					network.RemoveVeth(s.p.Spec.Name)
+				}
+				s.removeAliases()
 			}
 			ctl.Send(st.c, &ctl.Message{Exit: &code})
 			st.c.Close()
@@ -261,6 +275,7 @@ func (s *supervisor) wait() int {
 		if s.p.Spec.Net != nil {
 			network.RemoveVeth(s.p.Spec.Name) // quick, and visible to other tools
 		}
+		s.removeAliases()
 	}
 	if mine {
 		if err := s.p.Runtime.Delete(context.Background(), s.run, s.p.ID); err != nil {
@@ -324,4 +339,12 @@ func (s *supervisor) serve() {
 			}()
 		}
 	}
+}
+
+// removeAliases takes the host addresses it added for the jail off again.
+func (s *supervisor) removeAliases() {
+	for _, a := range s.aliases {
+		network.RemoveAlias(a)
+	}
+	s.aliases = nil
 }
