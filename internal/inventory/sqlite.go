@@ -77,59 +77,47 @@ func Open(ctx context.Context, path string) (*SQLite, error) {
 // cbsd command opens the inventory, few need both tables.
 
 // jailCols returns the columns of the jails table.
-func (s *SQLite) jailCols(ctx context.Context) ([]string, error) {
-	s.mu.Lock()
-	c := s.cols
-	s.mu.Unlock()
-	if c != nil {
-		return c, nil
-	}
-	c, err := s.tableCols(ctx, "jails")
-	if err != nil {
-		return nil, err
-	}
-	s.setCols(c)
-	return c, nil
-}
+func (s *SQLite) jailCols(ctx context.Context) ([]string, error) { return s.columnsOf(ctx, "jails") }
 
 // vmCols returns the columns of the bhyve table, without jname.
-func (s *SQLite) vmCols(ctx context.Context) ([]string, error) {
+func (s *SQLite) vmCols(ctx context.Context) ([]string, error) { return s.columnsOf(ctx, "bhyve") }
+
+// columnsOf returns the recorded columns of the jails or the bhyve table,
+// reading them first when no query has recorded them yet.
+func (s *SQLite) columnsOf(ctx context.Context, table string) ([]string, error) {
 	s.mu.Lock()
-	c := s.vmcols
+	c := *s.recorded(table)
 	s.mu.Unlock()
 	if c != nil {
 		return c, nil
 	}
-	c, err := s.tableCols(ctx, "bhyve")
+	c, err := s.tableCols(ctx, table)
 	if err != nil {
 		return nil, err
 	}
-	return s.setVMCols(c), nil
+	return s.record(table, c), nil
 }
 
-func (s *SQLite) setCols(c []string) {
-	s.mu.Lock()
-	if s.cols == nil {
-		s.cols = c
+func (s *SQLite) recorded(table string) *[]string {
+	if table == "jails" {
+		return &s.cols
 	}
-	s.mu.Unlock()
+	return &s.vmcols
 }
 
-// setVMCols records the bhyve table's columns from a result's columns (all
-// of them, jname included) and returns what is recorded.
-func (s *SQLite) setVMCols(c []string) []string {
-	vc := make([]string, 0, len(c))
-	for _, n := range c {
-		if n != "jname" {
-			vc = append(vc, n)
-		}
+// record records a table's columns from a result's columns (the bhyve
+// table's without jname) unless they are known, and returns what is known.
+func (s *SQLite) record(table string, c []string) []string {
+	if table != "jails" {
+		c = slices.DeleteFunc(slices.Clone(c), func(n string) bool { return n == "jname" })
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.vmcols == nil {
-		s.vmcols = vc
+	p := s.recorded(table)
+	if *p == nil {
+		*p = c
 	}
-	return s.vmcols
+	return *p
 }
 
 // tableCols reads a table's columns; the jails table missing means the
@@ -407,11 +395,7 @@ func (s *SQLite) readRow(ctx context.Context, q querier, table, jname string, m 
 	if err != nil {
 		return false, err
 	}
-	if table == "jails" {
-		s.setCols(cols)
-	} else {
-		s.setVMCols(cols)
-	}
+	s.record(table, cols)
 	return ok, nil
 }
 
