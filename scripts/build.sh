@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the static cbsd binary into ./bin/cbsd ("build.sh -o PATH" puts it
-# elsewhere). On Linux it embeds the jail helper (cmd/cbsd-helper: the
-# supervisor and in-jail init of jails), built first. Everything is built
-# with CGO_ENABLED=0: jails run the helper, and must not need a C library.
+# elsewhere). It embeds the full-screen forms (cmd/cbsd-tui, built first
+# and run by initenv-tui, jconstruct-tui and bconstruct-tui), so that cbsd
+# itself does not link the terminal libraries and every other command
+# starts without them; on Linux also the jail helper (cmd/cbsd-helper: the
+# supervisor and in-jail init of jails). Everything is built with
+# CGO_ENABLED=0: jails run the helper, and must not need a C library.
 # "build.sh release" also cross-builds the release binaries into
 # ./bin/release: cbsd-<os>-<arch> for FreeBSD and Linux on amd64 and arm64,
 # with SHA256SUMS.
@@ -27,7 +30,11 @@ build_cbsd() {
 		mv -f "$tmp" "$h"
 		ldflags="$ldflags -X github.com/cbsdgo/cbsd/internal/runtime/oci.helperSum=$(sha256sum "$h" | cut -d' ' -f1)"
 	fi
-	GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags="$ldflags" -o "$out" ./cmd/cbsd
+	local t=internal/cli/tuibin/cbsd-tui ttmp
+	ttmp=$(mktemp internal/cli/tuibin/.build.XXXXXX)
+	GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags=-s -o "$ttmp" ./cmd/cbsd-tui || { rm -f "$ttmp"; return 1; }
+	mv -f "$ttmp" "$t"
+	GOOS=$goos GOARCH=$goarch go build -trimpath -tags tuiembed -ldflags="$ldflags" -o "$out" ./cmd/cbsd
 }
 
 mkdir -p "$(dirname "$out")"

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,8 +10,9 @@ import (
 
 	"github.com/cbsdgo/cbsd/internal/base"
 	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/inventory"
 	"github.com/cbsdgo/cbsd/internal/service"
-	"github.com/cbsdgo/cbsd/internal/tui"
+	"github.com/cbsdgo/cbsd/internal/tui/ask"
 	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
@@ -29,44 +29,53 @@ does. Without a terminal use cbsd initenv with a preseed file.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			settings := storedSettings(ctx, c.L)
 			resolveAuto(settings)
-			n := tui.NodeFrom(c.Workdir, settings)
-			if err := tui.Run(ctx, tui.InitenvForm(n), c.Stdin, c.Stdout, "cbsd initenv /path/initenv.conf inter=0"); err != nil {
-				return tuiErr("initenv-tui", err)
+			r, err := c.form(ctx, "initenv-tui", ask.Request{Form: ask.Initenv, Workdir: c.Workdir, Settings: settings,
+				Alternative: "cbsd initenv /path/initenv.conf inter=0"})
+			if err != nil {
+				return err
 			}
-			if !n.Write {
+			if !r.Write {
 				fmt.Fprintln(c.Stdout, "initenv-tui: cancelled, nothing written")
 				return nil
 			}
-			args := &Args{KV: n.Settings(), Flags: map[string]bool{}}
-			args.KV["workdir"], args.KV["inter"] = n.Workdir, "0"
-			c.Workdir, c.L = n.Workdir, workdir.Layout{W: n.Workdir}
+			args := &Args{KV: r.Settings, Flags: map[string]bool{}}
+			args.KV["workdir"], args.KV["inter"] = r.Workdir, "0"
+			c.Workdir, c.L = r.Workdir, workdir.Layout{W: r.Workdir}
 			return runInitenv(ctx, c, args)
 		},
 	}
 }
 
-// tuiErr words a form's outcome for the command line.
-func tuiErr(cmd string, err error) error {
-	if errors.Is(err, tui.ErrAborted) {
-		return fmt.Errorf("%s: aborted, nothing written", cmd)
+// form shows the form req asks for (runForm: in this process, or in the
+// embedded cbsd-tui) and words its outcome for the command line.
+func (c *Ctx) form(ctx context.Context, cmd string, req ask.Request) (ask.Reply, error) {
+	if err := ask.NeedTerminal(c.Stdin, c.Stdout, req.Alternative); err != nil {
+		return ask.Reply{}, err
 	}
-	return err
+	r, err := runForm(ctx, c, req)
+	if err != nil {
+		return ask.Reply{}, fmt.Errorf("%s: %w", cmd, err)
+	}
+	if r.Aborted {
+		return ask.Reply{}, fmt.Errorf("%s: aborted, nothing written", cmd)
+	}
+	return r, nil
 }
 
-// jconfPath is where a constructor writes a jconf by default.
-func jconfPath(name string) string {
+// jconfDir is where a constructor writes a jconf by default.
+func jconfDir() string {
 	wd, err := os.Getwd()
 	if err != nil {
 		wd = os.TempDir()
 	}
-	return filepath.Join(wd, name+".jconf")
+	return wd
 }
 
 // writeJconf writes a constructor's jconf (0600: it may hold a password)
 // and refuses to replace a file.
 func writeJconf(c *Ctx, path, name, content string) error {
 	if path == "" {
-		path = jconfPath(name)
+		path = filepath.Join(jconfDir(), name+".jconf")
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -114,12 +123,14 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 			}
 			hooks, _ := filepath.Glob(c.L.Path("share", "examples", "env_start", "*", "env_*.sh"))
 			sort.Strings(hooks)
-			j := &tui.Jail{}
+			var j ask.JailDefaults
 			alt := "cbsd jcreate jname=... (see cbsd jcreate --help)"
 			if profiles := s.JailProfiles(); len(profiles) > 0 {
-				if err := tui.Run(ctx, tui.ProfileForm(&j.Profile, profiles), c.Stdin, c.Stdout, alt); err != nil {
-					return tuiErr("jconstruct-tui", err)
+				r, err := c.form(ctx, "jconstruct-tui", ask.Request{Form: ask.Profile, Profiles: profiles, Alternative: alt})
+				if err != nil {
+					return err
 				}
+				j.Profile = r.Profile
 			}
 			// The form starts from what the profile gives.
 			d, _, err := s.Compose(service.CreateRequest{Args: map[string]string{"jname": "jconstruct", "jprofile": j.Profile}})
@@ -134,24 +145,29 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 			if i := d.Get("interface"); i != "0" && i != "auto" {
 				j.Interface = i
 			}
-			for _, o := range tui.JailOptions {
+			for _, o := range ask.JailOptions {
 				if d.Bool(o) {
 					j.Options = append(j.Options, o)
 				}
 			}
-			setup := tui.JailSetup{Vers: vers, Hooks: hooks, Jconf: jconfPath, Exists: exists(ctx, s), Packaged: packaged}
-			if err := tui.Run(ctx, tui.JconstructForm(j, setup), c.Stdin, c.Stdout, alt); err != nil {
-				return tuiErr("jconstruct-tui", err)
+			taken, err := takenNames(ctx, s)
+			if err != nil {
+				return err
 			}
-			if j.Action == tui.ActionJconf {
-				return writeJconf(c, j.JconfPath, j.Jname, j.Jconf())
+			r, err := c.form(ctx, "jconstruct-tui", ask.Request{Form: ask.Jconstruct, Jail: j, Vers: vers, Hooks: hooks,
+				Packaged: packaged, Taken: taken, JconfDir: jconfDir(), Alternative: alt})
+			if err != nil {
+				return err
 			}
-			e, err := s.Create(ctx, service.CreateRequest{Args: j.Args()})
+			if r.Action == ask.ActionJconf {
+				return writeJconf(c, r.JconfPath, r.Jname, r.Jconf)
+			}
+			e, err := s.Create(ctx, service.CreateRequest{Args: r.Args})
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(c.Stdout, "jconstruct-tui: %s created\n", e.Name())
-			if j.Action == tui.ActionStart {
+			if r.Action == ask.ActionStart {
 				st, err := s.Start(ctx, e.Name())
 				if err != nil {
 					return err
@@ -163,16 +179,18 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 	}
 }
 
-// exists reports whether an environment name is taken (registered, or a
-// descriptor waiting in jails-rcconf).
-func exists(ctx context.Context, s *service.Service) func(string) bool {
-	return func(name string) bool {
-		if _, err := s.Get(ctx, name); err == nil {
-			return true
-		}
-		_, err := os.Stat(s.L.Rcconf(name))
-		return err == nil
+// takenNames are the environment names in use: registered, or a
+// descriptor waiting in jails-rcconf.
+func takenNames(ctx context.Context, s *service.Service) ([]string, error) {
+	es, err := s.List(ctx, inventory.Filter{Columns: []string{"jname"}}, true)
+	if err != nil {
+		return nil, err
 	}
+	names := make([]string, 0, len(es))
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names, nil
 }
 
 func bconstructTUICmd() *Command {
@@ -200,15 +218,19 @@ or "write a jconf file" (for cbsd bcreate jconf=).`,
 			sort.Strings(profiles)
 			isos, _ := filepath.Glob(c.L.Path("src", "iso", "*"))
 			sort.Strings(isos)
-			v := &tui.VM{RAM: "1g", CPUs: "1", ImgSize: "10g", NIC: "auto", ISO: tui.NoISO}
-			setup := tui.VMSetup{Profiles: profiles, ISOs: isos, Jconf: jconfPath, Exists: exists(ctx, s)}
-			if err := tui.Run(ctx, tui.BconstructForm(v, setup), c.Stdin, c.Stdout, "cbsd bcreate jname=... (see cbsd bcreate --help)"); err != nil {
-				return tuiErr("bconstruct-tui", err)
+			taken, err := takenNames(ctx, s)
+			if err != nil {
+				return err
 			}
-			if v.Action == tui.ActionJconf {
-				return writeJconf(c, v.JconfPath, v.Jname, v.Jconf())
+			v, err := c.form(ctx, "bconstruct-tui", ask.Request{Form: ask.Bconstruct, Profiles: profiles, ISOs: isos,
+				Taken: taken, JconfDir: jconfDir(), Alternative: "cbsd bcreate jname=... (see cbsd bcreate --help)"})
+			if err != nil {
+				return err
 			}
-			args := &Args{KV: v.Args(), Flags: map[string]bool{}}
+			if v.Action == ask.ActionJconf {
+				return writeJconf(c, v.JconfPath, v.Jname, v.Jconf)
+			}
+			args := &Args{KV: v.Args, Flags: map[string]bool{}}
 			if prof := args.KV["vm_os_profile"]; prof != "" {
 				if err := applyVMProfile(c, args, args.Value("vm_os_type", "linux"), prof); err != nil {
 					return err
@@ -219,7 +241,7 @@ or "write a jconf file" (for cbsd bcreate jconf=).`,
 				return err
 			}
 			fmt.Fprintf(c.Stdout, "bconstruct-tui: %s created\n", e.Name())
-			if v.Action == tui.ActionStart {
+			if v.Action == ask.ActionStart {
 				pid, err := s.VMStart(ctx, e.Name())
 				if err != nil {
 					return err

@@ -7,18 +7,18 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"github.com/cbsdgo/cbsd/internal/env"
+	"github.com/cbsdgo/cbsd/internal/tui/ask"
 )
 
 // Actions a constructor ends with.
 const (
-	ActionStart  = "start"  // create, then start
-	ActionCreate = "create" // create only
-	ActionJconf  = "jconf"  // write a jconf file, create nothing
+	ActionStart  = ask.ActionStart
+	ActionCreate = ask.ActionCreate
+	ActionJconf  = ask.ActionJconf
 )
 
 // JailOptions are the jail.conf switches jconstruct-tui offers.
-var JailOptions = []string{"allow_raw_sockets", "allow_mount", "allow_nullfs", "allow_devfs", "allow_procfs",
-	"mount_fdescfs", "mount_procfs", "persist"}
+var JailOptions = ask.JailOptions
 
 // Jail is what jconstruct-tui collects.
 type Jail struct {

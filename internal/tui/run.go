@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -11,9 +10,8 @@ import (
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
-	"golang.org/x/term"
 
-	"github.com/cbsdgo/cbsd/internal/errdefs"
+	"github.com/cbsdgo/cbsd/internal/tui/ask"
 	_ "github.com/cbsdgo/cbsd/internal/tui/quiet" // no terminal queries at start
 )
 
@@ -29,10 +27,10 @@ const (
 // Run shows f on the terminal of in/out. Without a terminal it fails with
 // a clear error naming the non-interactive alternative.
 func Run(ctx context.Context, f *huh.Form, in *os.File, out io.Writer, alternative string) error {
-	o, ok := out.(*os.File)
-	if in == nil || !term.IsTerminal(int(in.Fd())) || !ok || !term.IsTerminal(int(o.Fd())) {
-		return fmt.Errorf("this form needs a terminal (stdin and stdout); without one use: %s: %w", alternative, errdefs.ErrNotSupported)
+	if err := ask.NeedTerminal(in, out, alternative); err != nil {
+		return err
 	}
+	o := out.(*os.File)
 	// The one question to the terminal, now that a form is shown (cbsd
 	// does not ask at start: package quiet).
 	lipgloss.SetHasDarkBackground(termenv.NewOutput(o).HasDarkBackground())

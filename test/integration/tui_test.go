@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -97,12 +98,13 @@ func (s *screen) save(name string) {
 	}
 }
 
-// TestJconstructTUI: an invalid name shows an inline error; filling the
-// form creates a jail with the chosen option and root password, and it
-// starts.
+// TestJconstructTUI: an invalid name and a name in use show an inline
+// error; filling the form creates a jail with the chosen option and root
+// password, and it starts.
 func TestJconstructTUI(t *testing.T) {
 	n := newNode(t)
 	n.busybox()
+	n.ok("jcreate", "jname=taken1", "ver=busybox", "ip4_addr=0")
 	s := tmuxRun(t, n.tuiEnv(), n.bin, "jconstruct-tui")
 	s.wait("Profile (jprofile)", 10*time.Second)
 	s.save("jconstruct-0")
@@ -115,6 +117,12 @@ func TestJconstructTUI(t *testing.T) {
 	s.wait("1-64 letters", 5*time.Second)
 	s.keys("C-u")
 	s.gone("bad/name", 5*time.Second)
+	s.keys("taken1")
+	s.wait("> taken1", 5*time.Second)
+	s.keys("Enter")
+	s.wait("taken1 already exists", 5*time.Second)
+	s.keys("C-u")
+	s.gone("> taken1", 5*time.Second)
 	s.keys("tui1", "Enter", "Enter", "Enter", "Enter") // jname, host, ip4_addr DHCP, ver
 	s.wait("Private copy of the base", 5*time.Second)
 	s.save("jconstruct-2")
@@ -236,4 +244,28 @@ func TestBconstructTUI(t *testing.T) {
 	}
 	n.ok("bremove", "vm1")
 	n.ok("bremove", "vm2")
+}
+
+// TestFormsEmbedded: the cbsd that scripts/build.sh builds runs its forms
+// in the embedded cbsd-tui and does not link the terminal libraries (whose
+// start-up every command would otherwise pay for).
+func TestFormsEmbedded(t *testing.T) {
+	bi, err := buildinfo.ReadFile(cbsdBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := false
+	for _, s := range bi.Settings {
+		if s.Key == "-tags" && strings.Contains(s.Value, "tuiembed") {
+			tagged = true
+		}
+	}
+	if !tagged {
+		t.Fatalf("cbsd was not built with the tuiembed tag: %v", bi.Settings)
+	}
+	for _, d := range bi.Deps {
+		if strings.HasPrefix(d.Path, "github.com/charmbracelet/") {
+			t.Errorf("cbsd links %s", d.Path)
+		}
+	}
 }

@@ -1,0 +1,68 @@
+//go:build tuiembed
+
+package cli
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cbsdgo/cbsd/internal/sys"
+	"github.com/cbsdgo/cbsd/internal/tui/ask"
+)
+
+// tuiProgram is cmd/cbsd-tui for this platform, put in by scripts/build.sh.
+//
+//go:embed tuibin/cbsd-tui
+var tuiProgram string
+
+// formTimeout ends a form nobody answers.
+const formTimeout = 12 * time.Hour
+
+// runForm shows a form with the embedded cbsd-tui, written to a private
+// temporary directory for the time it runs (initenv-tui runs before there
+// is a workdir): cbsd itself does not link the terminal libraries, whose
+// start-up every command would pay for.
+func runForm(ctx context.Context, c *Ctx, req ask.Request) (ask.Reply, error) {
+	dir, err := os.MkdirTemp("", "cbsd-tui-")
+	if err != nil {
+		return ask.Reply{}, err
+	}
+	defer os.RemoveAll(dir)
+	prog := filepath.Join(dir, "cbsd-tui")
+	if err := os.WriteFile(prog, []byte(tuiProgram), 0o700); err != nil {
+		return ask.Reply{}, err
+	}
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return ask.Reply{}, err
+	}
+	defer reqR.Close()
+	replyR, replyW, err := os.Pipe()
+	if err != nil {
+		reqW.Close()
+		return ask.Reply{}, err
+	}
+	defer replyR.Close()
+	// The request is small: it fits in the pipe before the form starts.
+	err = ask.Write(reqW, req)
+	reqW.Close()
+	if err != nil {
+		replyW.Close()
+		return ask.Reply{}, err
+	}
+	var r ask.Reply
+	got := make(chan error, 1)
+	go func() { got <- ask.Read(replyR, &r) }()
+	_, err = c.Run.Run(ctx, sys.Cmd{Argv: []string{prog}, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
+		Timeout: formTimeout, ExtraFiles: []*os.File{reqR, replyW}})
+	replyW.Close()
+	rerr := <-got
+	if err != nil {
+		return ask.Reply{}, fmt.Errorf("form: %w", err)
+	}
+	return r, rerr
+}
