@@ -22,20 +22,15 @@ var tuiProgram string
 // formTimeout ends a form nobody answers.
 const formTimeout = 12 * time.Hour
 
-// runForm shows a form with the embedded cbsd-tui, written to a private
-// temporary directory for the time it runs (initenv-tui runs before there
-// is a workdir): cbsd itself does not link the terminal libraries, whose
+// runForm shows a form with the embedded cbsd-tui (programFile says where
+// it runs from): cbsd itself does not link the terminal libraries, whose
 // start-up every command would pay for.
 func runForm(ctx context.Context, c *Ctx, req ask.Request) (ask.Reply, error) {
-	dir, err := os.MkdirTemp("", "cbsd-tui-")
+	prog, progFile, cleanup, err := programFile(c)
 	if err != nil {
-		return ask.Reply{}, err
+		return ask.Reply{}, fmt.Errorf("form: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	prog := filepath.Join(dir, "cbsd-tui")
-	if err := os.WriteFile(prog, []byte(tuiProgram), 0o700); err != nil {
-		return ask.Reply{}, err
-	}
+	defer cleanup()
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return ask.Reply{}, err
@@ -58,11 +53,33 @@ func runForm(ctx context.Context, c *Ctx, req ask.Request) (ask.Reply, error) {
 	got := make(chan error, 1)
 	go func() { got <- ask.Read(replyR, &r) }()
 	_, err = c.Run.Run(ctx, sys.Cmd{Argv: []string{prog}, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
-		Timeout: formTimeout, ExtraFiles: []*os.File{reqR, replyW}})
+		Timeout: formTimeout, ExtraFiles: append([]*os.File{reqR, replyW}, progFile...)})
 	replyW.Close()
 	rerr := <-got
 	if err != nil {
 		return ask.Reply{}, fmt.Errorf("form: %w", err)
 	}
 	return r, rerr
+}
+
+// fileProgram writes the embedded cbsd-tui to a private temporary
+// directory (in the workdir's var/run, where the jail helper runs from
+// too, or else in $TMPDIR) and returns its path and what removes it.
+func fileProgram(c *Ctx) (string, []*os.File, func(), error) {
+	parent := ""
+	if c.L.W != "" {
+		if fi, err := os.Stat(c.L.Path("var", "run")); err == nil && fi.IsDir() {
+			parent = c.L.Path("var", "run")
+		}
+	}
+	dir, err := os.MkdirTemp(parent, ".cbsd-tui-")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	prog := filepath.Join(dir, "cbsd-tui")
+	if err := os.WriteFile(prog, []byte(tuiProgram), 0o700); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, nil, err
+	}
+	return prog, nil, func() { os.RemoveAll(dir) }, nil
 }

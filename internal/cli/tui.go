@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ does. Without a terminal use cbsd initenv with a preseed file.`,
 		Run: func(ctx context.Context, c *Ctx, a *Args) error {
 			settings := storedSettings(ctx, c.L)
 			resolveAuto(settings)
-			r, err := c.form(ctx, "initenv-tui", ask.Request{Form: ask.Initenv, Workdir: c.Workdir, Settings: settings,
+			r, err := c.form(ctx, ask.Request{Form: ask.Initenv, Workdir: c.Workdir, Settings: settings,
 				Alternative: "cbsd initenv /path/initenv.conf inter=0"})
 			if err != nil {
 				return err
@@ -47,17 +48,17 @@ does. Without a terminal use cbsd initenv with a preseed file.`,
 }
 
 // form shows the form req asks for (runForm: in this process, or in the
-// embedded cbsd-tui) and words its outcome for the command line.
-func (c *Ctx) form(ctx context.Context, cmd string, req ask.Request) (ask.Reply, error) {
+// embedded cbsd-tui); a form left without an answer is an error.
+func (c *Ctx) form(ctx context.Context, req ask.Request) (ask.Reply, error) {
 	if err := ask.NeedTerminal(c.Stdin, c.Stdout, req.Alternative); err != nil {
 		return ask.Reply{}, err
 	}
 	r, err := runForm(ctx, c, req)
 	if err != nil {
-		return ask.Reply{}, fmt.Errorf("%s: %w", cmd, err)
+		return ask.Reply{}, err
 	}
 	if r.Aborted {
-		return ask.Reply{}, fmt.Errorf("%s: aborted, nothing written", cmd)
+		return ask.Reply{}, errors.New("aborted, nothing written")
 	}
 	return r, nil
 }
@@ -126,7 +127,7 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 			var j ask.JailDefaults
 			alt := "cbsd jcreate jname=... (see cbsd jcreate --help)"
 			if profiles := s.JailProfiles(); len(profiles) > 0 {
-				r, err := c.form(ctx, "jconstruct-tui", ask.Request{Form: ask.Profile, Profiles: profiles, Alternative: alt})
+				r, err := c.form(ctx, ask.Request{Form: ask.Profile, Profiles: profiles, Alternative: alt})
 				if err != nil {
 					return err
 				}
@@ -154,7 +155,7 @@ values) or "write a jconf file" (for cbsd jcreate jconf=).`,
 			if err != nil {
 				return err
 			}
-			r, err := c.form(ctx, "jconstruct-tui", ask.Request{Form: ask.Jconstruct, Jail: j, Vers: vers, Hooks: hooks,
+			r, err := c.form(ctx, ask.Request{Form: ask.Jconstruct, Jail: j, Vers: vers, Hooks: hooks,
 				Packaged: packaged, Taken: taken, JconfDir: jconfDir(), Alternative: alt})
 			if err != nil {
 				return err
@@ -222,7 +223,7 @@ or "write a jconf file" (for cbsd bcreate jconf=).`,
 			if err != nil {
 				return err
 			}
-			v, err := c.form(ctx, "bconstruct-tui", ask.Request{Form: ask.Bconstruct, Profiles: profiles, ISOs: isos,
+			v, err := c.form(ctx, ask.Request{Form: ask.Bconstruct, Profiles: profiles, ISOs: isos,
 				Taken: taken, JconfDir: jconfDir(), Alternative: "cbsd bcreate jname=... (see cbsd bcreate --help)"})
 			if err != nil {
 				return err

@@ -269,3 +269,22 @@ func TestFormsEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestFormAborted: Ctrl+C leaves a form with exit code 1, one line saying
+// so and nothing written (no workdir made).
+func TestFormAborted(t *testing.T) {
+	bin := cbsdBinary(t)
+	dir := t.TempDir()
+	w := filepath.Join(dir, "w")
+	s := tmuxRun(t, []string{"workdir=" + w, "CBSD_RCCONF=" + filepath.Join(dir, "rc.conf")}, bin, "initenv-tui")
+	s.wait("Workdir", 10*time.Second)
+	s.keys("C-c")
+	out := s.wait("EXIT=", 10*time.Second)
+	if !strings.Contains(out, "EXIT=1") || strings.Count(out, "initenv-tui:") != 1 ||
+		!strings.Contains(out, "initenv-tui: aborted, nothing written") {
+		t.Fatalf("initenv-tui after Ctrl+C:\n%s", out)
+	}
+	if _, err := os.Stat(w); !os.IsNotExist(err) {
+		t.Fatalf("workdir %s: %v (want none)", w, err)
+	}
+}
