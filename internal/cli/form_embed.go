@@ -5,9 +5,11 @@ package cli
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/cbsdgo/cbsd/internal/sys"
@@ -53,9 +55,15 @@ func runForm(ctx context.Context, c *Ctx, req ask.Request) (ask.Reply, error) {
 	got := make(chan error, 1)
 	go func() { got <- ask.Read(replyR, &r) }()
 	_, err = c.Run.Run(ctx, sys.Cmd{Argv: []string{prog}, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
-		Timeout: formTimeout, ExtraFiles: append([]*os.File{reqR, replyW}, progFile...)})
+		Timeout: formTimeout, ExtraFiles: append([]*os.File{reqR, replyW}, progFile...),
+		// A form told to stop (cbsd got SIGTERM, SIGINT or SIGHUP) restores
+		// the terminal before it exits.
+		Interrupt: syscall.SIGTERM})
 	replyW.Close()
 	rerr := <-got
+	if err != nil && ctx.Err() != nil {
+		return ask.Reply{}, errors.New("interrupted, nothing written")
+	}
 	if err != nil {
 		return ask.Reply{}, fmt.Errorf("form: %w", err)
 	}

@@ -49,6 +49,11 @@ type Cmd struct {
 	Timeout time.Duration
 	// ExtraFiles are passed as fds 3, 4, ... to the child.
 	ExtraFiles []*os.File
+	// Interrupt, when set, is the signal the command gets when ctx ends or
+	// Timeout passes, so that it can clean up (a full-screen program
+	// restores the terminal); SIGKILL follows if it has not exited 2 s
+	// later. Unset: SIGKILL at once.
+	Interrupt os.Signal
 }
 
 // Runner runs external commands.
@@ -83,6 +88,9 @@ func (r *Runner) Run(ctx context.Context, c Cmd) ([]byte, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
 	cmd.WaitDelay = 2 * time.Second
+	if c.Interrupt != nil {
+		cmd.Cancel = func() error { return cmd.Process.Signal(c.Interrupt) }
+	}
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
 	cmd.Stdin = c.Stdin

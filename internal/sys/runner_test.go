@@ -3,7 +3,9 @@ package sys
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -37,6 +39,19 @@ func TestRunTimeout(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Fatalf("timeout not enforced: %s", time.Since(start))
+	}
+}
+
+// TestRunInterrupt: with Interrupt set, an ended context signals the
+// command, which can then finish on its own (here: exit 7 from its trap).
+func TestRunInterrupt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := NewRunner(nil).Run(ctx, Cmd{Argv: []string{"sh", "-c", "trap 'exit 7' TERM; echo ready; while :; do sleep 0.05; done"},
+		Stdout: io.Discard, Interrupt: syscall.SIGTERM, Timeout: time.Minute})
+	var ee *ExecError
+	if !errors.As(err, &ee) || ee.ExitCode != 7 {
+		t.Fatalf("want exit code 7 from the TERM trap, got %v", err)
 	}
 }
 

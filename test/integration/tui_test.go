@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -283,6 +285,55 @@ func TestFormAborted(t *testing.T) {
 	if !strings.Contains(out, "EXIT=1") || strings.Count(out, "initenv-tui:") != 1 ||
 		!strings.Contains(out, "initenv-tui: aborted, nothing written") {
 		t.Fatalf("initenv-tui after Ctrl+C:\n%s", out)
+	}
+	if _, err := os.Stat(w); !os.IsNotExist(err) {
+		t.Fatalf("workdir %s: %v (want none)", w, err)
+	}
+}
+
+// TestFormInterrupted: SIGTERM to cbsd while a form is up ends the form
+// (it gets SIGTERM too and restores the terminal), with exit code 1 and
+// nothing written.
+func TestFormInterrupted(t *testing.T) {
+	bin := cbsdBinary(t)
+	dir := t.TempDir()
+	w := filepath.Join(dir, "w")
+	s := tmuxRun(t, []string{"workdir=" + w, "CBSD_RCCONF=" + filepath.Join(dir, "rc.conf")}, bin, "initenv-tui")
+	s.wait("Workdir", 10*time.Second)
+	pid := 0
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", p))
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
+		if exe == bin && strings.Contains(string(cmdline), "initenv-tui") {
+			pid = p
+		}
+	}
+	if pid == 0 {
+		t.Fatal("cbsd initenv-tui not found in /proc")
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	out := s.wait("EXIT=", 10*time.Second)
+	if !strings.Contains(out, "EXIT=1") || !strings.Contains(out, "initenv-tui: interrupted, nothing written") {
+		t.Fatalf("initenv-tui after SIGTERM:\n%s", out)
+	}
+	// The form put the terminal back (a killed form leaves it raw).
+	tty, err := exec.Command("tmux", "display", "-p", "-t", s.name, "#{pane_tty}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode, err := exec.Command("stty", "-F", strings.TrimSpace(string(tty)), "-a").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Fields(string(mode)) {
+		if f == "-icanon" || f == "-echo" {
+			t.Fatalf("terminal left in raw mode (%s):\n%s", f, mode)
+		}
 	}
 	if _, err := os.Stat(w); !os.IsNotExist(err) {
 		t.Fatalf("workdir %s: %v (want none)", w, err)
