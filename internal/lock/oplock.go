@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"golang.org/x/sys/unix"
@@ -21,6 +22,13 @@ type OpLock struct {
 // supervisor that still holds the jail's lock), not at the next poll.
 func Acquire(ctx context.Context, path string) (*OpLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, os.ErrNotExist) {
+		// The lock directory is run-time state (W/var/run/lock): made
+		// again when it is gone, e.g. after W/var/run was emptied.
+		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

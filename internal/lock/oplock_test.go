@@ -3,6 +3,7 @@ package lock
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -76,10 +77,20 @@ func TestAcquireCancelled(t *testing.T) {
 	}
 }
 
-func TestAcquireBadPath(t *testing.T) {
-	_, err := Acquire(context.Background(), filepath.Join(t.TempDir(), "missing", "x.lock"))
+// A missing lock directory (W/var/run emptied) is made again; a path that
+// cannot be a directory is an open error, not "busy".
+func TestAcquireMissingDir(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Acquire(context.Background(), filepath.Join(dir, "run", "lock", "x.lock"))
+	if err != nil {
+		t.Fatalf("Acquire in a missing directory: %v", err)
+	}
+	l.Release()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	_, err = Acquire(context.Background(), filepath.Join(file, "x.lock"))
 	if err == nil || errors.Is(err, errdefs.ErrBusy) {
-		t.Errorf("Acquire in a missing directory = %v, want an open error", err)
+		t.Errorf("Acquire under a regular file = %v, want an open error", err)
 	}
 }
 
