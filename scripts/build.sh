@@ -17,6 +17,10 @@ if [ "${1:-}" = -o ]; then
 	shift 2
 fi
 export CGO_ENABLED=0
+# The helper and the forms are built into the source tree and embedded from
+# there: builds running at once (test harnesses) take turns.
+exec 9<"$(pwd)/scripts"
+if command -v flock >/dev/null; then flock 9; fi
 
 # build_cbsd GOOS GOARCH OUT [LDFLAGS]
 build_cbsd() {
@@ -26,7 +30,7 @@ build_cbsd() {
 		h=$dir/cbsd-helper
 		# A dot name until it is complete: go:embed skips it.
 		tmp=$(mktemp "$dir/.build.XXXXXX")
-		GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags=-s -o "$tmp" ./cmd/cbsd-helper || { rm -f "$tmp"; return 1; }
+		GOOS=$goos GOARCH=$goarch go build -trimpath -tags cbsdhelper -ldflags=-s -o "$tmp" ./cmd/cbsd-helper || { rm -f "$tmp"; return 1; }
 		mv -f "$tmp" "$h"
 		ldflags="$ldflags -X github.com/cbsdgo/cbsd/internal/runtime/oci.helperSum=$(sha256sum "$h" | cut -d' ' -f1)"
 	fi

@@ -1,3 +1,5 @@
+//go:build !cbsdhelper
+
 package oci
 
 import "embed"
