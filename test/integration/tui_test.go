@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -272,14 +271,20 @@ func TestFormsEmbedded(t *testing.T) {
 	}
 }
 
+// initenvForm shows initenv-tui for a workdir that does not exist yet and
+// returns the screen and that workdir.
+func initenvForm(t *testing.T) (*screen, string) {
+	dir := t.TempDir()
+	w := filepath.Join(dir, "w")
+	s := tmuxRun(t, []string{"workdir=" + w, "CBSD_RCCONF=" + filepath.Join(dir, "rc.conf")}, cbsdBinary(t), "initenv-tui")
+	s.wait("Workdir", 10*time.Second)
+	return s, w
+}
+
 // TestFormAborted: Ctrl+C leaves a form with exit code 1, one line saying
 // so and nothing written (no workdir made).
 func TestFormAborted(t *testing.T) {
-	bin := cbsdBinary(t)
-	dir := t.TempDir()
-	w := filepath.Join(dir, "w")
-	s := tmuxRun(t, []string{"workdir=" + w, "CBSD_RCCONF=" + filepath.Join(dir, "rc.conf")}, bin, "initenv-tui")
-	s.wait("Workdir", 10*time.Second)
+	s, w := initenvForm(t)
 	s.keys("C-c")
 	out := s.wait("EXIT=", 10*time.Second)
 	if !strings.Contains(out, "EXIT=1") || strings.Count(out, "initenv-tui:") != 1 ||
@@ -295,21 +300,11 @@ func TestFormAborted(t *testing.T) {
 // (it gets SIGTERM too and restores the terminal), with exit code 1 and
 // nothing written.
 func TestFormInterrupted(t *testing.T) {
+	s, w := initenvForm(t)
 	bin := cbsdBinary(t)
-	dir := t.TempDir()
-	w := filepath.Join(dir, "w")
-	s := tmuxRun(t, []string{"workdir=" + w, "CBSD_RCCONF=" + filepath.Join(dir, "rc.conf")}, bin, "initenv-tui")
-	s.wait("Workdir", 10*time.Second)
 	pid := 0
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", p))
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
-		if exe == bin && strings.Contains(string(cmdline), "initenv-tui") {
+	for _, p := range procsNamed("initenv-tui") {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", p)); exe == bin {
 			pid = p
 		}
 	}
