@@ -31,8 +31,17 @@ func tmuxRun(t *testing.T, env []string, argv ...string) *screen {
 	name := fmt.Sprintf("cbsd-it-%d", time.Now().UnixNano())
 	// The shell prints the exit code and keeps the pane open for capture.
 	shell := "env " + strings.Join(quoteAll(env), " ") + " " + strings.Join(quoteAll(argv), " ") + "; echo EXIT=$?; sleep 600"
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", shell).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v %s", err, out)
+	// A server whose last session was just killed (the previous test's)
+	// may still be exiting: "server exited unexpectedly"; try again.
+	for try := 1; ; try++ {
+		out, err := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", shell).CombinedOutput()
+		if err == nil {
+			break
+		}
+		if try == 5 {
+			t.Fatalf("tmux: %v %s", err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", name).Run() })
 	return &screen{t: t, name: name}
