@@ -55,7 +55,7 @@ type Spec struct {
 	OCIRuntime  string          `json:"oci_runtime"` // node setting oci_runtime: auto, runc or crun (Linux)
 	Env         []string        `json:"env"`         // extra environment for init
 	RunDir      string          `json:"run_dir"`     // driver state directory
-	CgroupPath  string          `json:"cgroup"`      // e.g. /cbsd/<J>
+	CgroupPath  string          `json:"cgroup"`      // /cbsd/<J>.<workdir tag> (workdir.Layout.Cgroup)
 	Limits      rctl.Limits     `json:"limits"`      // RCTL limits (cgroups and rlimits on Linux)
 
 	// OnPid, when set, is called by drivers that know the init's pid

@@ -226,7 +226,7 @@ func (s *Service) spec(e *env.Env) (*runtime.Spec, error) {
 		Node:        s.NodeSetting("nodename", "localhost"),
 		OCIRuntime:  s.NodeSetting("oci_runtime", "auto"),
 		RunDir:      s.L.RunDir(name),
-		CgroupPath:  "/cbsd/" + name,
+		CgroupPath:  s.L.Cgroup(name),
 	}
 	if sp.Hostname == "" || sp.Hostname == "0" {
 		sp.Hostname = name

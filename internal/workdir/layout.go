@@ -2,7 +2,9 @@ package workdir
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -180,6 +182,14 @@ func (l Layout) RunDir(j string) string { return l.Path("var", "run", "oci", j) 
 
 // OpLock is the per-environment operation lock file.
 func (l Layout) OpLock(j string) string { return l.Path("var", "run", "lock", j+".lock") }
+
+// Cgroup is the cgroup of jail j: /cbsd/<J>.<8 hex digits of the SHA-256
+// of the workdir's path>, so that jails of one name in two workdirs of a
+// host (tests, two nodes' workdirs during a move) never share one.
+func (l Layout) Cgroup(j string) string {
+	sum := sha256.Sum256([]byte(filepath.Clean(l.W)))
+	return "/cbsd/" + j + "." + hex.EncodeToString(sum[:4])
+}
 
 // BaseDir is W/basejail/base_<arch>_<target_arch>_<ver>.
 func (l Layout) BaseDir(basename, arch, ver string) string {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
 // TestBusyboxLifecycle: create, start, exec, list, stop, restart, remove.
@@ -230,13 +232,47 @@ func TestConcurrentStart(t *testing.T) {
 	}
 	inits := 0
 	for _, p := range procsNamed("__init") {
-		if strings.Contains(readCgroup(p), "/cbsd/c1") {
+		if strings.Contains(readCgroup(p), workdir.Layout{W: n.W}.Cgroup("c1")+"\n") {
 			inits++
 		}
 	}
 	if inits != 1 {
 		t.Fatalf("%d init processes for c1", inits)
 	}
+}
+
+// TestSameNameTwoWorkdirs: jails of one name in two workdirs of a host run
+// in cgroups of their own; removing one leaves the other running.
+func TestSameNameTwoWorkdirs(t *testing.T) {
+	n1, n2 := newNode(t), newNode(t)
+	for _, n := range []*node{n1, n2} {
+		n.busybox()
+		n.ok("jcreate", "jname=same", "ver=busybox", "ip4_addr=0")
+		n.ok("jstart", "same")
+	}
+	defer n2.run("jstop", "same")
+	cgroups := map[string]bool{}
+	for _, p := range procsNamed("__init") {
+		cg := readCgroup(p)
+		for _, n := range []*node{n1, n2} {
+			if want := (workdir.Layout{W: n.W}).Cgroup("same"); strings.Contains(cg, want+"\n") {
+				cgroups[want] = true
+			}
+		}
+	}
+	if len(cgroups) != 2 {
+		t.Fatalf("jail 'same' of two workdirs in %d cgroups: %v", len(cgroups), cgroups)
+	}
+	n1.ok("jstop", "same")
+	start := time.Now()
+	n1.ok("jremove", "same")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("jremove took %s", d)
+	}
+	if st := n2.status("same"); st != "On" {
+		t.Fatalf("the other workdir's jail is %s after the first was removed", st)
+	}
+	n2.ok("jexec", "jname=same", "true")
 }
 
 // TestFailedCreateLeavesNothing: a jcreate that fails leaves no row and no
