@@ -24,6 +24,11 @@ RUNC="runc --root $B/runc-state"
 # podman leaves its storage's overlay directory mounted on itself.
 cleanup() {
 	set +e # nothing mounted is not a failure: the directory goes regardless
+	# A cycle that failed half-way may have left its jail or containers up.
+	[ -z "${CBSD:-}" ] || [ -z "${workdir:-}" ] || $CBSD jstop jname='*' >/dev/null 2>&1
+	$RUNC delete -f rc >/dev/null 2>&1
+	$RUNC delete -f rl >/dev/null 2>&1
+	lxc-stop -P $B/lxc -n lc -k >/dev/null 2>&1
 	findmnt -rn -o TARGET | grep "^$B/" | sort -r | xargs -r umount -l
 	rm -rf "$B"
 }
