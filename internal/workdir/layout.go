@@ -31,6 +31,9 @@ var Dirs = []string{
 	"tmp", "ftmp", "src", "share", "share/examples", "modules", "nodes", "template", "vm",
 }
 
+// SpreadDirs hold one directory tree per environment (SpreadSubdirs).
+var SpreadDirs = []string{"jails-data", "jails-system", "jails-fstab"}
+
 // IDDirs get a dir.id file with a random identifier.
 var IDDirs = []string{"jails-data", "jails-system", "jails-rcconf", "var/db"}
 
@@ -233,6 +236,9 @@ func (l Layout) Create() error {
 		if err := os.MkdirAll(l.Path(d), mode); err != nil {
 			return err
 		}
+	}
+	for _, d := range SpreadDirs {
+		SpreadSubdirs(l.Path(d))
 	}
 	for _, d := range IDDirs {
 		p := l.Path(d, "dir.id")

@@ -17,14 +17,15 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"github.com/cbsdgo/cbsd/internal/errdefs"
 	"github.com/cbsdgo/cbsd/internal/network"
 	"github.com/cbsdgo/cbsd/internal/runtime"
+	"github.com/cbsdgo/cbsd/internal/runtime/ctl"
 	"github.com/cbsdgo/cbsd/internal/sys"
-	"golang.org/x/sys/unix"
-	"golang.org/x/term"
+	"github.com/cbsdgo/cbsd/internal/workdir"
 )
 
 // checkStatic refuses a dynamically linked cbsd: it runs inside jails that
@@ -77,6 +78,13 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	}
 	if err := d.Cleanup(ctx, s.Name, s.RunDir); err != nil {
 		return runtime.State{}, err
+	}
+	// Each jail's run directory and runtime state are a tree of their own.
+	for _, d := range []string{filepath.Dir(s.RunDir), rt.Root} {
+		if err := os.MkdirAll(d, 0o711); err != nil {
+			return runtime.State{}, err
+		}
+		workdir.SpreadSubdirs(d)
 	}
 	if err := os.MkdirAll(ctlDir(s.RunDir), 0o700); err != nil {
 		return runtime.State{}, err
