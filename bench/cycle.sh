@@ -8,12 +8,12 @@
 #          bind-mounted read-write over the shared read-only base
 #   lxc    config dir / lxc-start -d / lxc-attach / lxc-stop -k / rm
 #   podman run -d --rootfs / exec / rm -f -t 0
-# Usage (root): bash bench/cycle.sh [runs]   (needs: hyperfine runc lxc podman)
+# Usage (root): bash bench/cycle.sh [runs, default 50]   (needs: hyperfine runc lxc podman)
 # BENCH_DIR=/some/dir puts the workdir, the bundles and the runtimes' state
 # on that directory's filesystem (default /tmp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${1:-15}
+RUNS=${1:-50}
 for t in hyperfine runc lxc-start podman; do
 	command -v $t >/dev/null || { echo "missing $t: apt-get install hyperfine runc lxc podman busybox-static"; exit 1; }
 done
