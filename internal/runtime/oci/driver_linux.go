@@ -79,9 +79,10 @@ func (d *Driver) Start(ctx context.Context, s *runtime.Spec) (runtime.State, err
 	if err := d.Cleanup(ctx, s.Name, s.RunDir); err != nil {
 		return runtime.State{}, err
 	}
-	// Each jail's run directory and runtime state are a tree of their own.
-	for _, d := range []string{filepath.Dir(s.RunDir), rt.Root} {
-		if err := os.MkdirAll(d, 0o711); err != nil {
+	// Each jail's run directory and runtime state are a tree of their own
+	// (the runtime's root has the mode runc gives it).
+	for d, mode := range map[string]os.FileMode{filepath.Dir(s.RunDir): 0o700, rt.Root: 0o711} {
+		if err := os.MkdirAll(d, mode); err != nil {
 			return runtime.State{}, err
 		}
 		workdir.SpreadSubdirs(d)
