@@ -19,6 +19,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the cbsd binary the tests built (cbsdBinary).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // requireRoot skips unless the machine can run jails.
 func requireRoot(t *testing.T) {
 	t.Helper()
