@@ -12,7 +12,7 @@ G=/tmp/cbsd-test-guest
 bash test/integration/testdata/mkguest.sh $G
 B=$(mktemp -d /tmp/cbsd-bench-vm.XXXXXX)
 export workdir=$B/w
-trap '$CBSD bstop vm1 >/dev/null 2>&1; rm -rf "$B"' EXIT
+trap '$CBSD bstop vm1 >/dev/null 2>&1 || true; rm -rf "$B"' EXIT
 $CBSD initenv workdir=$workdir nodename=bench initenv_modify_rcconf=0 inter=0 >/dev/null
 $CBSD bcreate jname=vm1 vm_ram=256m vm_kernel=$G/vmlinuz vm_initrd=$G/initrd.gz \
 	vm_cmdline="console=ttyS0 quiet panic=-1 cbsd.marker=BENCH-UP" >/dev/null
